@@ -1,0 +1,1 @@
+"""The record: spaces, posts, threads and attachments, parsing, and the outgoing-mail queue."""

@@ -1,0 +1,88 @@
+"""Database tables of the record: spaces, questions, posts and the outgoing-mail queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from config.database import UTCDateTime, utcnow
+
+POST_STATUSES = ("held", "published", "rejected", "discarded")
+
+
+def _optional_when() -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class Space(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=64)
+    title: str
+    visibility: str = "public"
+    posting: str = "anyone"
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opens: Optional[dt.datetime] = _optional_when()
+    closes: Optional[dt.datetime] = _optional_when()
+    retired: bool = False
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("space_id", "number"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    number: int
+    text: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    retired: bool = False
+
+
+class Post(SQLModel, table=True):
+    """One message in one space: held, published, rejected or discarded; raw bytes kept."""
+
+    __table_args__ = (UniqueConstraint("space_id", "message_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    question_id: Optional[int] = Field(default=None, foreign_key="question.id", index=True)
+    status: str = Field(index=True, max_length=16)
+    message_id: str = Field(max_length=998)
+    from_addr: str = ""
+    from_name: str = ""
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
+    sent_at: Optional[dt.datetime] = _optional_when()
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    parent_message_id: Optional[str] = Field(default=None, max_length=998, index=True)
+    parent_id: Optional[int] = Field(default=None, foreign_key="post.id", index=True)
+    thread_id: Optional[int] = Field(default=None, index=True)
+    references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    attachments: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    defects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str = ""
+    envelope_from: str = ""
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw_sha256: str = Field(max_length=64)
+
+
+class OutgoingMail(SQLModel, table=True):
+    """A message waiting for (or handed to) the relay; queued in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True, max_length=32)
+    envelope_from: str
+    recipient: str = Field(index=True)
+    message_id: str = Field(max_length=998)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    attempts: int = 0
+    status: str = Field(default="pending", index=True, max_length=16)
+    last_error: str = ""
+    sent_at: Optional[dt.datetime] = _optional_when()

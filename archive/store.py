@@ -1,0 +1,68 @@
+"""Storing a post once per space and Message-ID, joined to its thread by In-Reply-To/References."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from archive.attachments import store_blob
+from archive.models import Post
+from archive.parsing import ParsedMessage
+
+THREAD_STATUSES = ("held", "published")
+
+
+def find_post(session: Session, space_id: int, message_id: str) -> Post | None:
+    query = select(Post).where(Post.space_id == space_id, Post.message_id == message_id)
+    return session.exec(query).first()
+
+
+def find_parent(session: Session, space_id: int, message: ParsedMessage) -> Post | None:
+    """The post named by In-Reply-To, else the last known id in References (public-inbox's way)."""
+    for candidate in [*message.in_reply_to, *reversed(message.references)]:
+        post = find_post(session, space_id, candidate)
+        if post is not None and post.status in THREAD_STATUSES:
+            return post
+    return None
+
+
+def named_parent_id(message: ParsedMessage) -> str | None:
+    """The parent a message names, known to us or not (kept for threading a late parent)."""
+    if message.in_reply_to:
+        return message.in_reply_to[0]
+    return message.references[-1] if message.references else None
+
+
+def store_post(session: Session, *, space_id: int, question_id: int | None, status: str,
+               message: ParsedMessage, raw: bytes, envelope_from: str, received_at: dt.datetime,
+               attachment_root: Path, reason: str = "", notes: list[str] | None = None) -> Post:
+    """Insert the post (the caller has checked it is new) and thread it under its parent."""
+    parent = find_parent(session, space_id, message)
+    if parent is not None and parent.question_id is not None:
+        question_id = parent.question_id  # a reply joins its thread's question, whatever the address
+    post = Post(
+        space_id=space_id, question_id=question_id, status=status,
+        message_id=message.message_id, from_addr=message.from_addr, from_name=message.from_name,
+        subject=message.subject, sent_at=message.sent_at, received_at=received_at,
+        parent_message_id=named_parent_id(message), parent_id=parent.id if parent else None,
+        references=message.references, body_text=message.body_text, body_html=message.body_html,
+        attachments=_store_attachments(attachment_root, message), defects=message.defects,
+        notes=notes or [], reason=reason, envelope_from=envelope_from,
+        raw=raw, raw_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+    session.add(post)
+    session.flush()
+    post.thread_id = parent.thread_id if parent and parent.thread_id else post.id
+    session.add(post)
+    return post
+
+
+def _store_attachments(root: Path, message: ParsedMessage) -> list[dict]:
+    return [
+        {"filename": a.filename, "content_type": a.content_type, "size": a.size,
+         "sha256": store_blob(root, a.data)}
+        for a in message.attachments
+    ]

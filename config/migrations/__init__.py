@@ -1,0 +1,1 @@
+"""Alembic migrations of hubmail's schema, applied at every start."""

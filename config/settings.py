@@ -1,0 +1,193 @@
+"""Settings: frozen dataclasses loaded from one TOML file with HUBMAIL_* environment overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from config.errors import ConfigError
+from config.spaces import SpaceConfig, is_domain, is_language, parse_spaces
+
+DEFAULT_FILE = "hubmail.toml"
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    domain: str
+    base_url: str
+    data_dir: str
+    database: str
+    secret_key: str
+    language: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    listen: str
+    protocol: str
+    max_message_bytes: int
+    max_recipients: int
+    max_line_bytes: int
+    hostname: str
+    timeout: int
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_header_bytes: int
+    max_mime_depth: int
+    max_mime_parts: int
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    poll_seconds: float
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    host: str
+    port: int
+    timeout: int
+    replies_per_hour: int
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    listen: str
+
+
+SECTIONS: dict[str, type] = {
+    "site": SiteSettings,
+    "smtp": SmtpSettings,
+    "limits": LimitSettings,
+    "worker": WorkerSettings,
+    "outbound": OutboundSettings,
+    "web": WebSettings,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything hubmail knows from its configuration file; passed explicitly, never global."""
+
+    path: Path
+    site: SiteSettings
+    smtp: SmtpSettings
+    limits: LimitSettings
+    worker: WorkerSettings
+    outbound: OutboundSettings
+    web: WebSettings
+    spaces: tuple[SpaceConfig, ...]
+
+    @property
+    def data_path(self) -> Path:
+        return (self.path.parent / self.site.data_dir).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.site.database or f"sqlite:///{self.data_path / 'hubmail.sqlite3'}"
+
+    def space(self, slug: str) -> SpaceConfig | None:
+        return next((s for s in self.spaces if s.slug == slug), None)
+
+
+def defaults() -> dict[str, Any]:
+    """The documented defaults, read from the defaults.toml shipped in this package."""
+    text = resources.files("config").joinpath("defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def find_config_path(explicit: str | os.PathLike | None, env: Mapping[str, str]) -> Path:
+    """--config, then HUBMAIL_CONFIG, then ./hubmail.toml."""
+    chosen = explicit or env.get("HUBMAIL_CONFIG") or DEFAULT_FILE
+    return Path(chosen).expanduser().resolve()
+
+
+def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, validate and freeze a configuration file; ConfigError names what is wrong."""
+    env = os.environ if env is None else env
+    name = str(path)
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(name, "", "no such file (run `hubmail init` to write one)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(name, "", f"not valid TOML: {exc}") from None
+    unknown = set(raw) - set(SECTIONS) - {"spaces"}
+    if unknown:
+        raise ConfigError(name, sorted(unknown)[0], "unknown section or key")
+    base = defaults()
+    sections = {
+        section: _section(name, section, cls, base[section], raw.get(section, {}), env)
+        for section, cls in SECTIONS.items()
+    }
+    site = sections["site"]
+    _check_sections(name, site, sections["smtp"], sections["web"])
+    spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)
+    return Settings(path=path, spaces=spaces, **sections)
+
+
+def _section(file: str, section: str, cls: type, base: dict, given: Any,
+             env: Mapping[str, str]) -> Any:
+    if not isinstance(given, dict):
+        raise ConfigError(file, section, "must be a table, e.g. [" + section + "]")
+    for key in given:
+        if key not in base:
+            raise ConfigError(file, f"{section}.{key}", "unknown key (see config/defaults.toml)")
+    values = {**base, **given}
+    for key, default in base.items():
+        variable = f"HUBMAIL_{section}_{key}".upper()
+        if variable in env:
+            values[key] = _from_env(file, variable, env[variable], default)
+    for f in fields(cls):
+        values[f.name] = _typed(file, f"{section}.{f.name}", values[f.name], base[f.name])
+    return cls(**values)
+
+
+def _from_env(file: str, variable: str, text: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return text.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, (int, float)):
+            return type(default)(text)
+    except ValueError:
+        raise ConfigError(file, variable, f"{text!r} is not a number") from None
+    return text
+
+
+def _typed(file: str, key: str, value: Any, default: Any) -> Any:
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigError(file, key, f"must be {expected.__name__}, not {value!r}")
+    return value
+
+
+def _check_sections(file: str, site: SiteSettings, smtp: SmtpSettings, web: WebSettings) -> None:
+    if not is_domain(site.domain):
+        raise ConfigError(file, "site.domain", f"{site.domain!r} is not a domain name")
+    if not is_language(site.language):
+        raise ConfigError(file, "site.language", f"{site.language!r} is not a language code")
+    if not site.secret_key or site.secret_key == "change-me":
+        # Tokens signed with a published key would let anyone approve posts.
+        raise ConfigError(file, "site.secret_key", "set a secret (hubmail init makes one)")
+    if smtp.protocol not in ("smtp", "lmtp"):
+        raise ConfigError(file, "smtp.protocol", f"must be smtp or lmtp, not {smtp.protocol!r}")
+    split_listen(file, "smtp.listen", smtp.listen)
+    split_listen(file, "web.listen", web.listen)
+
+
+def split_listen(file: str, key: str, listen: str) -> tuple[str, int]:
+    """'127.0.0.1:2525' -> ('127.0.0.1', 2525), '[::1]:25' -> ('::1', 25)."""
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ConfigError(file, key, f"{listen!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)

@@ -1,0 +1,201 @@
+"""Spaces and guiding questions as the configuration file declares them, validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from config.errors import ConfigError
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+VISIBILITIES = ("public", "registered", "private")
+POSTING = ("anyone", "members", "allowlist")
+# Local parts that address hubmail itself, so no space may take them (DESIGN.md "Addresses").
+RESERVED_SLUGS = {"moderate", "bounces", "postmaster", "abuse", "mailer-daemon", "hubmail"}
+SPACE_KEYS = {"slug", "title", "description", "opens", "closes", "timezone", "visibility",
+              "posting", "moderators", "languages", "code_of_conduct", "questions"}
+QUESTION_KEYS = {"number", "text"}
+
+
+def is_domain(text: str) -> bool:
+    return bool(DOMAIN.match(text))
+
+
+def is_language(text: str) -> bool:
+    return bool(LANGUAGE.match(text))
+
+
+def is_address(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    return bool(at and LOCAL_PART.match(local) and is_domain(domain)
+                and ".." not in local and not local.startswith(".") and not local.endswith("."))
+
+
+@dataclass(frozen=True)
+class QuestionConfig:
+    number: int
+    text: dict[str, str]
+
+    def text_in(self, language: str, fallback: str) -> str:
+        return self.text.get(language) or self.text.get(fallback) or next(iter(self.text.values()))
+
+
+@dataclass(frozen=True)
+class SpaceConfig:
+    slug: str
+    title: str
+    description: str
+    opens: dt.datetime | None
+    closes: dt.datetime | None
+    timezone: str
+    visibility: str
+    posting: str
+    moderators: tuple[str, ...]
+    languages: tuple[str, ...]
+    code_of_conduct: str
+    questions: tuple[QuestionConfig, ...]
+
+    def question(self, number: int) -> QuestionConfig | None:
+        return next((q for q in self.questions if q.number == number), None)
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return (self.opens is None or now >= self.opens) and (self.closes is None or now <= self.closes)
+
+
+def parse_spaces(file: str, items: Any, domain: str, language: str) -> tuple[SpaceConfig, ...]:
+    if not isinstance(items, list):
+        raise ConfigError(file, "spaces", "must be an array of tables: [[spaces]]")
+    spaces: list[SpaceConfig] = []
+    for index, item in enumerate(items):
+        space = _space(file, f"spaces[{index}]", item, language)
+        if any(s.slug == space.slug for s in spaces):
+            raise ConfigError(file, f"spaces[{index}].slug", f"duplicate slug {space.slug!r}")
+        spaces.append(space)
+    return tuple(spaces)
+
+
+def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(file, key, "must be a table")
+    for name in item:
+        if name not in SPACE_KEYS:
+            raise ConfigError(file, f"{key}.{name}", "unknown key (see config/defaults.toml)")
+    slug = _text(file, f"{key}.slug", item.get("slug"), required=True)
+    if not SLUG.match(slug) or slug in RESERVED_SLUGS or slug.endswith(("-request", "-owner")):
+        raise ConfigError(file, f"{key}.slug", f"{slug!r} is not a usable slug "
+                          "(lower-case letters, digits and dashes; not a reserved name)")
+    key = f"spaces.{slug}"
+    opens = _when(file, f"{key}.opens", item.get("opens"), end_of_day=False)
+    closes = _when(file, f"{key}.closes", item.get("closes"), end_of_day=True)
+    if opens and closes and closes <= opens:
+        raise ConfigError(file, f"{key}.closes", f"{closes.isoformat()} is not after opens")
+    languages = _languages(file, f"{key}.languages", item.get("languages", [language]))
+    return SpaceConfig(
+        slug=slug,
+        title=_text(file, f"{key}.title", item.get("title", slug), required=True),
+        description=_text(file, f"{key}.description", item.get("description", "")),
+        opens=opens,
+        closes=closes,
+        timezone=_timezone(file, f"{key}.timezone", item.get("timezone", "UTC")),
+        visibility=_choice(file, f"{key}.visibility", item.get("visibility", "public"), VISIBILITIES),
+        posting=_choice(file, f"{key}.posting", item.get("posting", "anyone"), POSTING),
+        moderators=_moderators(file, f"{key}.moderators", item.get("moderators")),
+        languages=languages,
+        code_of_conduct=_text(file, f"{key}.code_of_conduct", item.get("code_of_conduct", "")),
+        questions=_questions(file, f"{key}.questions", item.get("questions", []), languages),
+    )
+
+
+def _text(file: str, key: str, value: Any, required: bool = False) -> str:
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ConfigError(file, key, "must be a non-empty string" if required else "must be a string")
+    return value.strip()
+
+
+def _choice(file: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(file, key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _when(file: str, key: str, value: Any, end_of_day: bool) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ConfigError(file, key, f"{value.isoformat()} needs a time zone, e.g. Z or +01:00")
+        return value.astimezone(dt.timezone.utc)
+    if isinstance(value, dt.date):
+        clock = dt.time(23, 59, 59) if end_of_day else dt.time(0, 0)
+        return dt.datetime.combine(value, clock, tzinfo=dt.timezone.utc)
+    raise ConfigError(file, key, f"{value!r} is not a date (write e.g. 2024-01-18T00:00:00Z)")
+
+
+def _timezone(file: str, key: str, value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(_text(file, key, value, required=True))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(file, key, f"{value!r} is not a time zone name such as Europe/Geneva") from None
+    return value
+
+
+def _languages(file: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(file, key, "must be a non-empty list of language codes")
+    for code in value:
+        if not isinstance(code, str) or not is_language(code):
+            raise ConfigError(file, key, f"{code!r} is not a language code such as en or fr")
+    if len(set(value)) != len(value):
+        raise ConfigError(file, key, "lists a language twice")
+    return tuple(value)
+
+
+def _moderators(file: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(file, key, "must list at least one moderator address")
+    for address in value:
+        if not isinstance(address, str) or not is_address(address):
+            raise ConfigError(file, key, f"{address!r} is not an email address")
+    return tuple(a.lower() for a in value)
+
+
+def _questions(file: str, key: str, value: Any, languages: tuple[str, ...]) -> tuple[QuestionConfig, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(file, key, "must be an array of tables: [[spaces.questions]]")
+    questions: list[QuestionConfig] = []
+    for index, item in enumerate(value):
+        where = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(file, where, "must be a table")
+        for name in item:
+            if name not in QUESTION_KEYS:
+                raise ConfigError(file, f"{where}.{name}", "unknown key (number, text)")
+        number = item.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 1000:
+            raise ConfigError(file, f"{where}.number", f"{number!r} is not a number from 1 to 999")
+        if any(q.number == number for q in questions):
+            raise ConfigError(file, f"{where}.number", f"question {number} is listed twice")
+        questions.append(QuestionConfig(number, _question_text(file, f"{key}[{number}].text",
+                                                               item.get("text"), languages)))
+    return tuple(questions)
+
+
+def _question_text(file: str, key: str, value: Any, languages: tuple[str, ...]) -> dict[str, str]:
+    if isinstance(value, str):
+        value = {languages[0]: value}
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(file, key, "must be a string or a table of language = text")
+    for code, text in value.items():
+        if not is_language(code):
+            raise ConfigError(file, f"{key}.{code}", "is not a language code")
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(file, f"{key}.{code}", "must be a non-empty string")
+    return {code: text.strip() for code, text in value.items()}

@@ -1,0 +1,1 @@
+"""Subscriptions, per-post delivery and digests (built on the archive)."""

@@ -1,0 +1,1 @@
+"""The edge: SMTP/LMTP server, pipe delivery, spool, routing, worker and the command line."""

@@ -1,0 +1,145 @@
+"""The `hubmail` command line (typer); each command is a thin layer over the packages below."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from config import ConfigError, Settings, find_config_path, load_settings
+from config.starter import starter_config
+from gateway import reports
+from gateway.deliver import EX_TEMPFAIL, deliver as deliver_message
+from gateway.hub import Hub, open_hub
+
+app = typer.Typer(help="hubmail: email-first discussion spaces for time-bound consultations.",
+                  no_args_is_help=True, add_completion=False)
+ConfigOption = Annotated[Optional[Path], typer.Option(
+    "--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+EX_CONFIG = 78
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(find_config_path(config, os.environ))
+    except ConfigError as exc:
+        typer.echo(f"hubmail: configuration error: {exc}", err=True)
+        raise typer.Exit(EX_CONFIG) from None
+
+
+def _hub(config: Path | None) -> Hub:
+    return open_hub(_settings(config))
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every SMTP line at INFO, alembic every plugin: keep their warnings only.
+    for noisy in ("mail.log", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder for hubmail.toml.")] = Path("."),
+         force: Annotated[bool, typer.Option(help="Overwrite an existing hubmail.toml.")] = False) -> None:
+    """Write a starter configuration with a demo space (the UNECE regional review)."""
+    target = directory / "hubmail.toml"
+    if target.exists() and not force:
+        typer.echo(f"hubmail: {target} exists; use --force to overwrite it", err=True)
+        raise typer.Exit(1)
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_config(dt.datetime.now(dt.timezone.utc)), "utf-8")
+    typer.echo(f"Wrote {target}.\nNext:\n  hubmail serve --config {target}\n"
+               "  then send a message to unece-review+q1@hub.example.org via 127.0.0.1:2525\n"
+               "  and see it held with: hubmail posts --config " + str(target))
+
+
+@app.command()
+def serve(config: ConfigOption = None,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Run the SMTP/LMTP server and the worker until SIGTERM or Ctrl-C."""
+    _logging(verbose)
+    from gateway.serve import serve as run
+
+    asyncio.run(run(_hub(config)))
+
+
+@app.command()
+def deliver(to: Annotated[str, typer.Option("--to", help="The recipient address.")],
+            sender: Annotated[str, typer.Option("--from", help="The envelope sender.")] = "",
+            config: ConfigOption = None) -> None:
+    """Take one message on standard input (for a Postfix/Exim pipe); exits with sysexits codes."""
+    try:
+        settings = load_settings(find_config_path(config, os.environ))
+        hub = open_hub(settings)
+    except ConfigError as exc:
+        typer.echo(f"hubmail: configuration error: {exc}", err=True)
+        raise typer.Exit(EX_TEMPFAIL) from None  # the MTA keeps the message and tries again
+    code, text = deliver_message(settings, hub.spool, to, sender, sys.stdin.buffer.read())
+    typer.echo(f"hubmail: {text}", err=code != 0)
+    raise typer.Exit(code)
+
+
+@app.command()
+def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the discussion spaces, their addresses, dates and post counts."""
+    hub = _hub(config)
+    rows = reports.spaces(hub)
+    _print(rows, as_json, ("slug", "title", "state", "opens", "closes", "questions", "posts"))
+
+
+@app.command()
+def posts(config: ConfigOption = None, space: Annotated[Optional[str], typer.Option()] = None,
+          status: Annotated[Optional[str], typer.Option(help="held, published, rejected or discarded")] = None,
+          limit: Annotated[int, typer.Option(help="Newest N posts (0: all).")] = 0,
+          as_json: JsonOption = False) -> None:
+    """List stored posts, newest last."""
+    rows = reports.posts(_hub(config), space, status, limit)
+    _print(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
+
+
+@app.command()
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Spool, set-aside messages, posts by status and the outbox, at a glance."""
+    report = reports.status(_hub(config))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"spool: {report['spool_pending']} waiting, {len(report['failed'])} set aside")
+    for entry in report["failed"]:
+        typer.echo(f"  failed {entry['name']}: {entry['error'].splitlines()[-1] if entry['error'] else ''}")
+    typer.echo("posts: " + ", ".join(f"{k} {v}" for k, v in report["posts"].items()) or "none")
+    typer.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in report["outbox"].items()) or "empty")
+
+
+@app.command()
+def retry(names: Annotated[Optional[list[str]], typer.Argument(help="Entries to retry (default: all).")] = None,
+          config: ConfigOption = None) -> None:
+    """Put set-aside messages back in the spool for the worker."""
+    moved = _hub(config).spool.retry(names or None)
+    typer.echo(f"re-queued {len(moved)} message(s)" + "".join(f"\n  {n}" for n in moved))
+
+
+def _print(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,29 @@
+"""Opening a hub: settings, migrated database with spaces in step, and the spool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from archive.spaces import sync_spaces
+from config import Settings
+from config.database import make_engine, migrate, session_scope
+from gateway.spool import Spool
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    engine: Engine
+    spool: Spool
+
+
+def open_hub(settings: Settings) -> Hub:
+    """Migrate the schema and sync the configured spaces (safe at every start)."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        sync_spaces(session, settings.spaces)
+    return Hub(settings, engine, Spool(settings.data_path / "spool"))

@@ -1,0 +1,96 @@
+"""The one Mailer interface for outgoing mail, and the outbox drain that uses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from archive.models import OutgoingMail
+from config.database import session_scope, utcnow
+
+log = logging.getLogger("hubmail.outbound")
+MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+class PermanentFailure(Exception):
+    """The relay refused the recipient for good (5xx)."""
+
+
+class Mailer(Protocol):
+    def send(self, envelope_from: str, recipient: str, raw: bytes) -> None: ...
+
+
+class SmtpMailer:
+    """Hands each message to the configured relay; 5xx raises PermanentFailure."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+
+    def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+                client.sendmail(envelope_from, [recipient], raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            if 500 <= code < 600:
+                raise PermanentFailure(f"{code} {text!r}") from exc
+            raise
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise
+
+
+@dataclass
+class MemoryMailer:
+    """An in-memory outbox for unit tests."""
+
+    sent: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
+        self.sent.append((envelope_from, recipient, raw))
+
+
+def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None, batch: int = 100) -> int:
+    """Send what is due; failures wait with growing backoff, 5xx marks the row failed."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        due = session.exec(select(OutgoingMail).where(
+            OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+            .order_by(OutgoingMail.id).limit(batch)).all()
+    sent = 0
+    for row in due:
+        try:
+            mailer.send(row.envelope_from, row.recipient, row.raw)
+        except PermanentFailure as exc:
+            _mark(engine, row.id, status="failed", error=str(exc))
+        except (OSError, smtplib.SMTPException) as exc:
+            delay = min(dt.timedelta(seconds=30 * 2 ** row.attempts), MAX_BACKOFF)
+            _mark(engine, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=now + delay)
+            log.warning("relay: %s to %s failed, retry in %s: %s", row.message_id, row.recipient, delay, exc)
+            break  # the relay is unwell: leave the rest for the next round
+        else:
+            _mark(engine, row.id, status="sent")
+            sent += 1
+    return sent
+
+
+def _mark(engine: Engine, row_id: int, status: str | None = None, error: str = "",
+          retry_at: dt.datetime | None = None) -> None:
+    with session_scope(engine) as session:
+        row = session.get(OutgoingMail, row_id)
+        row.attempts += 1
+        row.last_error = error[:1000]
+        if status:
+            row.status = status
+        if status == "sent":
+            row.sent_at = utcnow()
+        if retry_at:
+            row.next_attempt_at = retry_at
+        session.add(row)

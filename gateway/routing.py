@@ -1,0 +1,63 @@
+"""Addresses to destinations (DESIGN.md "Addresses"), checked at RCPT time and again by the worker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from config import Settings
+
+QUESTION = re.compile(r"^q([1-9][0-9]{0,2})$")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a recipient address leads: a kind, the space it belongs to, and any detail."""
+
+    kind: str  # "post" for now; later issues add request, owner, moderate, bounces, summary
+    space: str | None = None
+    question: int | None = None
+
+
+class Unroutable(ValueError):
+    """The address is not one of ours; the text says why, for a 550 reply."""
+
+
+# Kinds the worker knows how to handle; an address of another kind is refused at RCPT,
+# so nothing is accepted that would then sit unprocessed.
+HANDLED_KINDS = {"post"}
+
+
+def route(address: str, settings: Settings) -> Route:
+    local, at, domain = address.strip().strip("<>").rpartition("@")
+    if not at or domain.lower() != settings.site.domain.lower():
+        raise Unroutable(f"not a mail domain of this hub: {domain or address!r}")
+    base, _, detail = local.lower().partition("+")
+    destination = _destination(base, detail, settings)
+    if destination.kind not in HANDLED_KINDS:
+        raise Unroutable(f"{address} is not served here yet")
+    return destination
+
+
+def _destination(base: str, detail: str, settings: Settings) -> Route:
+    for suffix, kind in (("-request", "request"), ("-owner", "owner")):
+        if base.endswith(suffix) and settings.space(base[: -len(suffix)]):
+            if detail:
+                raise Unroutable(f"no such address: {base}+{detail}")
+            return Route(kind, base[: -len(suffix)])
+    if base in ("moderate", "bounces") and detail:
+        return Route(base)
+    space = settings.space(base)
+    if space is None:
+        raise Unroutable(f"no discussion space called {base!r}")
+    if not detail:
+        return Route("post", space.slug)
+    if detail == "summary":
+        return Route("summary", space.slug)
+    match = QUESTION.match(detail)
+    if not match:
+        raise Unroutable(f"no such address: {base}+{detail} (questions are +q1, +q2, ...)")
+    number = int(match.group(1))
+    if space.question(number) is None:
+        raise Unroutable(f"space {space.slug!r} has no question {number}")
+    return Route("post", space.slug, number)

@@ -1,0 +1,68 @@
+"""`hubmail serve`: the SMTP/LMTP server, the worker and the outbox on one asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from gateway.hub import Hub
+from gateway.mailer import SmtpMailer, drain_outbox
+from gateway.smtp import start_server
+from gateway.worker import Worker
+
+log = logging.getLogger("hubmail.serve")
+OUTBOX_SECONDS = 2.0
+
+
+async def serve(hub: Hub) -> None:
+    """Run until SIGTERM/SIGINT; whatever is left in the spool is taken up at the next start."""
+    settings = hub.settings
+    hub.spool.clean_tmp()
+    worker = Worker(settings, hub.engine, hub.spool)
+    wake = asyncio.Event()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    server = await start_server(settings, hub.spool, wake.set)
+    address = server.sockets[0].getsockname()
+    log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
+    with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
+        tasks = [asyncio.create_task(_work_loop(worker, work, wake, settings.worker.poll_seconds)),
+                 asyncio.create_task(_outbox_loop(hub, out))]
+        await stop.wait()
+        log.info("stopping: no new connections; finishing the message in hand")
+        server.close()
+        worker.stopping = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await server.wait_closed()
+    log.info("stopped")
+
+
+async def _work_loop(worker: Worker, executor: ThreadPoolExecutor, wake: asyncio.Event,
+                     poll_seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        wake.clear()
+        await loop.run_in_executor(executor, worker.process_pending)
+        try:
+            # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
+            await asyncio.wait_for(wake.wait(), poll_seconds)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor) -> None:
+    outbound = hub.settings.outbound
+    mailer = SmtpMailer(outbound.host, outbound.port, outbound.timeout)
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(executor, drain_outbox, hub.engine, mailer)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end outbound mail
+            log.exception("outbox round failed; trying again")
+        await asyncio.sleep(OUTBOX_SECONDS)

@@ -1,0 +1,143 @@
+"""The worker: spooled message -> parse -> route -> policy -> store, once, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from archive.outgoing import Letter, queue, replied_recently
+from archive.parsing import ParsedMessage, ParseLimits, parse_message
+from archive.spaces import question_row, space_row
+from archive.store import find_post, store_post
+from config import Settings
+from config.database import session_scope, utcnow
+from gateway.routing import Route, Unroutable, route
+from gateway.spool import Envelope, Spool
+from moderation.chain import Verdict, evaluate
+from moderation.rules import Check
+from templates import environment
+
+log = logging.getLogger("hubmail.worker")
+STATUS_OF = {"hold": "held", "reject": "rejected", "discard": "discarded"}
+
+
+@dataclass
+class Outcome:
+    """What became of one spooled message, per space: stored status, or duplicate."""
+
+    name: str
+    results: list[tuple[str, str]]
+
+
+class Worker:
+    def __init__(self, settings: Settings, engine: Engine, spool: Spool,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.settings, self.engine, self.spool, self.clock = settings, engine, spool, clock
+        self.limits = ParseLimits(**vars(settings.limits))
+        self.templates = environment()
+        self.stopping = False
+
+    def process_pending(self) -> list[Outcome]:
+        outcomes = []
+        for name in self.spool.pending():
+            if self.stopping:
+                break
+            outcome = self.process(name)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def process(self, name: str) -> Outcome | None:
+        """Process one entry; on failure leave it for another try, or set it aside after the last."""
+        try:
+            attempt = self.spool.count_attempt(name)
+        except FileNotFoundError:
+            return None  # taken by another worker meanwhile
+        try:
+            envelope, raw = self.spool.read(name)
+            outcome = self._store_all(name, envelope, raw)
+        except (IntegrityError, OperationalError) as exc:
+            # Another instance stored the same Message-ID at the same moment, or the database
+            # was busy: the next pass finds the post and does nothing twice.
+            log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
+            self._failed(name, attempt, exc)
+            return None
+        except Exception as exc:  # noqa: BLE001 - a poison message must not stop the worker
+            log.exception("%s: processing failed (attempt %d)", name, attempt)
+            self._failed(name, attempt, exc)
+            return None
+        self.spool.done(name)
+        return outcome
+
+    def _failed(self, name: str, attempt: int, exc: BaseException) -> None:
+        if attempt >= self.settings.worker.max_attempts:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self.spool.set_aside(name, f"{attempt} attempts; last error: {detail}")
+            log.error("%s: set aside after %d attempts; `hubmail retry` re-queues it", name, attempt)
+
+    def _store_all(self, name: str, envelope: Envelope, raw: bytes) -> Outcome:
+        message = parse_message(raw, self.limits)
+        routes = self._routes(envelope)
+        if not routes:
+            raise Unroutable(f"no recipient of {envelope.recipients} is served any more")
+        results = []
+        with session_scope(self.engine) as session:
+            for where in routes:
+                results.append((where.space or "", self._store_one(session, where, envelope, message, raw)))
+        for space, result in results:
+            log.info("<%s> %s: %s", message.message_id, space, result)
+        return Outcome(name, results)
+
+    def _routes(self, envelope: Envelope) -> list[Route]:
+        found: dict[str, Route] = {}
+        for recipient in envelope.recipients:
+            try:
+                where = route(recipient, self.settings)
+            except Unroutable as exc:
+                log.warning("recipient %s no longer routes: %s", recipient, exc)
+                continue
+            found.setdefault(where.space or recipient, where)  # one post per space
+        return list(found.values())
+
+    def _store_one(self, session: Session, where: Route, envelope: Envelope,
+                   message: ParsedMessage, raw: bytes) -> str:
+        space = space_row(session, where.space)
+        if find_post(session, space.id, message.message_id) is not None:
+            return "duplicate"
+        config = self.settings.space(where.space)
+        verdict = evaluate(Check(message, envelope.mail_from, config, self.settings.site.domain, self.clock()))
+        question = question_row(session, space.id, where.question) if where.question else None
+        post = store_post(
+            session, space_id=space.id, question_id=question.id if question else None,
+            status=STATUS_OF[verdict.action], message=message, raw=raw,
+            envelope_from=envelope.mail_from, received_at=dt.datetime.fromisoformat(envelope.received_at),
+            attachment_root=self.settings.data_path / "attachments",
+            reason=verdict.reason, notes=verdict.notes,
+        )
+        if verdict.action == "reject":
+            self._refuse(session, envelope, message, verdict, post.id, where.space)
+        return STATUS_OF[verdict.action] + (f" ({verdict.rule}: {verdict.reason})" if verdict.rule else "")
+
+    def _refuse(self, session: Session, envelope: Envelope, message: ParsedMessage,
+                verdict: Verdict, post_id: int, slug: str) -> None:
+        """Tell the envelope sender why (RFC 3834 §4: answer the return path, rate-limited)."""
+        recipient = envelope.mail_from.strip("<>")
+        site, outbound = self.settings.site, self.settings.outbound
+        if not recipient or replied_recently(session, "refusal", recipient, dt.timedelta(hours=1),
+                                              outbound.replies_per_hour):
+            return
+        text = self.templates.get_template("mail/refusal.txt").render(
+            subject=message.subject or "(no subject)", address=f"{slug}@{site.domain}",
+            reason=verdict.reason, archive_url=f"{site.base_url}/{slug}/", reference=f"P{post_id}",
+            site_name=site.name, domain=site.domain)
+        letter = Letter(to=recipient, subject=f"Not accepted: {message.subject or '(no subject)'}",
+                        text=text, sender=f"{slug}-owner@{site.domain}", sender_name=site.name,
+                        in_reply_to=message.message_id, references=tuple(message.references))
+        queue(session, "refusal", letter, site.domain)

@@ -1,0 +1,1 @@
+"""Holds, rules, signed tokens, reply commands and notices (built on the archive)."""

@@ -1,0 +1,43 @@
+"""The policy chain: one table of (rule, action) and one interpreter (after Mailman 3's chains)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from moderation import rules
+from moderation.rules import Check
+
+Rule = Callable[[Check], "str | None"]
+
+# First match of a deciding action wins; "note" rules only add a remark for the moderators.
+CHAIN: tuple[tuple[Rule, str], ...] = (
+    (rules.loop, "discard"),
+    (rules.bounce, "discard"),
+    (rules.auto_submitted, "discard"),
+    (rules.precedence, "discard"),
+    (rules.auto_reply, "discard"),
+    (rules.space_not_open, "reject"),
+    (rules.sender_unclear, "note"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # hold, reject, discard
+    rule: str = ""
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def evaluate(check: Check, chain: tuple[tuple[Rule, str], ...] = CHAIN) -> Verdict:
+    notes: list[str] = []
+    for rule, action in chain:
+        reason = rule(check)
+        if reason is None:
+            continue
+        if action == "note":
+            notes.append(reason)
+        else:
+            return Verdict(action, rule.__name__, reason, notes)
+    return Verdict("hold", notes=notes)

@@ -1,0 +1,94 @@
+"""Policy rules: each a small named check that says why a message matches, or None."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from archive.parsing import ParsedMessage
+from config.spaces import SpaceConfig
+
+# Out-of-office subjects in the languages our spaces use (after Discourse's receiver.rb list).
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ _-]?(reply|response|answer)|autoreply|auto:|out of (the )?office|"
+    r"away from (the )?office|on vacation|vacation reply|abwesenheit|automatische antwort|"
+    r"r[ée]ponse automatique|absent(e)? du bureau|message d'absence|cong[ée]s|"
+    r"respuesta autom[áa]tica|fuera de la oficina|ausente|автоответ|"
+    r"автоматический ответ|нет на месте|в отпуске|risposta automatica|fuori sede)",
+    re.IGNORECASE,
+)
+BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a rule may look at."""
+
+    message: ParsedMessage
+    envelope_from: str
+    space: SpaceConfig
+    domain: str
+    now: dt.datetime
+
+
+def loop(check: Check) -> str | None:
+    """Our own mail coming back (RFC 2919 List-Id naming our domain, or our loop header)."""
+    list_id = check.message.header("list-id").lower()
+    if list_id and check.domain.lower() in list_id:
+        return f"our own List-Id: {list_id}"
+    if check.message.header("x-hubmail-loop"):
+        return "carries X-Hubmail-Loop"
+    if check.message.from_addr.endswith("@" + check.domain.lower()):
+        return "sent from one of our own addresses"
+    return None
+
+
+def bounce(check: Check) -> str | None:
+    """Delivery reports are never posts (RFC 3464)."""
+    if check.envelope_from in ("", "<>"):
+        return "null envelope sender (a bounce or other report)"
+    local = check.message.from_addr.partition("@")[0]
+    if local in BOUNCE_SENDERS:
+        return f"sent by {local}"
+    if "multipart/report" in check.message.header("content-type").lower():
+        return "a multipart/report"
+    return None
+
+
+def auto_submitted(check: Check) -> str | None:
+    """RFC 3834: anything but Auto-Submitted: no is automatic."""
+    value = check.message.header("auto-submitted").split(";")[0].strip().lower()
+    return f"Auto-Submitted: {value}" if value and value != "no" else None
+
+
+def precedence(check: Check) -> str | None:
+    value = check.message.header("precedence").strip().lower()
+    return f"Precedence: {value}" if value in ("bulk", "junk", "list", "auto_reply") else None
+
+
+def auto_reply(check: Check) -> str | None:
+    """Vacation responders that set no RFC 3834 header but leave other traces."""
+    for name in ("x-autoreply", "x-autorespond"):
+        if check.message.header(name):
+            return f"carries {name}"
+    suppress = check.message.header("x-auto-response-suppress").lower()
+    if any(word in suppress for word in ("oof", "autoreply")):
+        return f"X-Auto-Response-Suppress: {suppress}"
+    if AUTO_REPLY_SUBJECT.match(check.message.subject):
+        return f"out-of-office subject: {check.message.subject[:80]}"
+    return None
+
+
+def space_not_open(check: Check) -> str | None:
+    space, now = check.space, check.now
+    if space.opens and now < space.opens:
+        return f"The discussion “{space.title}” opens on {space.opens:%d %B %Y at %H:%M} UTC."
+    if space.closes and now > space.closes:
+        return f"The discussion “{space.title}” closed on {space.closes:%d %B %Y at %H:%M} UTC."
+    return None
+
+
+def sender_unclear(check: Check) -> str | None:
+    problem = check.message.from_problem
+    return f"sender unclear ({problem})" if problem else None
