@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -18,21 +18,21 @@ def _optional_when() -> Any:
 
 
 class Space(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(unique=True, index=True, max_length=64)
     title: str
     visibility: str = "public"
     posting: str = "anyone"
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    opens: Optional[dt.datetime] = _optional_when()
-    closes: Optional[dt.datetime] = _optional_when()
+    opens: dt.datetime | None = _optional_when()
+    closes: dt.datetime | None = _optional_when()
     retired: bool = False
 
 
 class Question(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("space_id", "number"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id", index=True)
     number: int
     text: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -44,19 +44,19 @@ class Post(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("space_id", "message_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id", index=True)
-    question_id: Optional[int] = Field(default=None, foreign_key="question.id", index=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True)
     status: str = Field(index=True, max_length=16)
     message_id: str = Field(max_length=998)
     from_addr: str = ""
     from_name: str = ""
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
-    sent_at: Optional[dt.datetime] = _optional_when()
+    sent_at: dt.datetime | None = _optional_when()
     received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    parent_message_id: Optional[str] = Field(default=None, max_length=998, index=True)
-    parent_id: Optional[int] = Field(default=None, foreign_key="post.id", index=True)
-    thread_id: Optional[int] = Field(default=None, index=True)
+    parent_message_id: str | None = Field(default=None, max_length=998, index=True)
+    parent_id: int | None = Field(default=None, foreign_key="post.id", index=True)
+    thread_id: int | None = Field(default=None, index=True)
     references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -74,7 +74,7 @@ class OutgoingMail(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(index=True, max_length=32)
     envelope_from: str
     recipient: str = Field(index=True)
@@ -85,4 +85,4 @@ class OutgoingMail(SQLModel, table=True):
     attempts: int = 0
     status: str = Field(default="pending", index=True, max_length=16)
     last_error: str = ""
-    sent_at: Optional[dt.datetime] = _optional_when()
+    sent_at: dt.datetime | None = _optional_when()

@@ -6,12 +6,17 @@ import datetime as dt
 import email.policy
 import email.utils
 from dataclasses import dataclass, field
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 
 from archive.attachments import safe_filename
-from archive.headers import (decode_value, first_message_id, generated_message_id, message_ids,
-                             single_sender)
+from archive.headers import (
+    decode_value,
+    first_message_id,
+    generated_message_id,
+    message_ids,
+    single_sender,
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def _date(value: str, defects: list[str]) -> dt.datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         defects.append("unreadable Date")
         return None
-    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
 
 def _read_body(msg: Message, parsed: ParsedMessage, limits: ParseLimits) -> None:

@@ -130,10 +130,10 @@ def _when(file: str, key: str, value: Any, end_of_day: bool) -> dt.datetime | No
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ConfigError(file, key, f"{value.isoformat()} needs a time zone, e.g. Z or +01:00")
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
     if isinstance(value, dt.date):
         clock = dt.time(23, 59, 59) if end_of_day else dt.time(0, 0)
-        return dt.datetime.combine(value, clock, tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(value, clock, tzinfo=dt.UTC)
     raise ConfigError(file, key, f"{value!r} is not a date (write e.g. 2024-01-18T00:00:00Z)")
 
 

@@ -9,19 +9,20 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
+from config.starter import starter_config
 
 from config import ConfigError, Settings, find_config_path, load_settings
-from config.starter import starter_config
 from gateway import reports
-from gateway.deliver import EX_TEMPFAIL, deliver as deliver_message
+from gateway.deliver import EX_TEMPFAIL
+from gateway.deliver import deliver as deliver_message
 from gateway.hub import Hub, open_hub
 
 app = typer.Typer(help="hubmail: email-first discussion spaces for time-bound consultations.",
                   no_args_is_help=True, add_completion=False)
-ConfigOption = Annotated[Optional[Path], typer.Option(
+ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EX_CONFIG = 78
@@ -53,10 +54,11 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for hubmail.toml
     """Write a starter configuration with a demo space (the UNECE regional review)."""
     target = directory / "hubmail.toml"
     if target.exists() and not force:
-        typer.echo(f"hubmail: {target} exists; use --force to overwrite it", err=True)
-        raise typer.Exit(1)
+        # Not an error: running the README's demo command twice must work.
+        typer.echo(f"{target} exists; keeping it (--force writes a new one).")
+        return
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_config(dt.datetime.now(dt.timezone.utc)), "utf-8")
+    target.write_text(starter_config(dt.datetime.now(dt.UTC)), "utf-8")
     typer.echo(f"Wrote {target}.\nNext:\n  hubmail serve --config {target}\n"
                "  then send a message to unece-review+q1@hub.example.org via 127.0.0.1:2525\n"
                "  and see it held with: hubmail posts --config " + str(target))
@@ -97,8 +99,8 @@ def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def posts(config: ConfigOption = None, space: Annotated[Optional[str], typer.Option()] = None,
-          status: Annotated[Optional[str], typer.Option(help="held, published, rejected or discarded")] = None,
+def posts(config: ConfigOption = None, space: Annotated[str | None, typer.Option()] = None,
+          status: Annotated[str | None, typer.Option(help="held, published, rejected or discarded")] = None,
           limit: Annotated[int, typer.Option(help="Newest N posts (0: all).")] = 0,
           as_json: JsonOption = False) -> None:
     """List stored posts, newest last."""
@@ -121,7 +123,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def retry(names: Annotated[Optional[list[str]], typer.Argument(help="Entries to retry (default: all).")] = None,
+def retry(names: Annotated[list[str] | None, typer.Argument(help="Entries to retry (default: all).")] = None,
           config: ConfigOption = None) -> None:
     """Put set-aside messages back in the spool for the worker."""
     moved = _hub(config).spool.retry(names or None)

@@ -20,7 +20,7 @@ def spaces(hub: Hub) -> list[dict]:
         rows = []
         for space in session.exec(select(Space).order_by(Space.slug)):
             questions = session.exec(select(Question).where(
-                Question.space_id == space.id, Question.retired == False)  # noqa: E712
+                Question.space_id == space.id, Question.retired == False)
                 .order_by(Question.number)).all()
             config = hub.settings.space(space.slug)
             state = "retired" if space.retired else ("open" if config.is_open(now) else "closed")

@@ -52,7 +52,7 @@ async def _work_loop(worker: Worker, executor: ThreadPoolExecutor, wake: asyncio
         try:
             # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
             await asyncio.wait_for(wake.wait(), poll_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -63,6 +63,6 @@ async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor) -> None:
     while True:
         try:
             await loop.run_in_executor(executor, drain_outbox, hub.engine, mailer)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end outbound mail
+        except Exception:
             log.exception("outbox round failed; trying again")
         await asyncio.sleep(OUTBOX_SECONDS)

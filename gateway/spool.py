@@ -19,7 +19,7 @@ class Envelope:
     recipients: list[str]
     source: str  # smtp, lmtp, pipe, imap
     peer: str = ""
-    received_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+    received_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
 
 
 @dataclass(frozen=True)

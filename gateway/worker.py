@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -69,7 +69,7 @@ class Worker:
             log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
             self._failed(name, attempt, exc)
             return None
-        except Exception as exc:  # noqa: BLE001 - a poison message must not stop the worker
+        except Exception as exc:
             log.exception("%s: processing failed (attempt %d)", name, attempt)
             self._failed(name, attempt, exc)
             return None
@@ -112,7 +112,7 @@ class Worker:
         if find_post(session, space.id, message.message_id) is not None:
             return "duplicate"
         config = self.settings.space(where.space)
-        verdict = evaluate(Check(message, envelope.mail_from, config, self.settings.site.domain, self.clock()))
+        verdict = evaluate(Check(message, raw, envelope.mail_from, config, self.settings.site.domain, self.clock()))
         question = question_row(session, space.id, where.question) if where.question else None
         post = store_post(
             session, space_id=space.id, question_id=question.id if question else None,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import logging
 import re
 from dataclasses import dataclass
+
+from flufl.bounce import all_failures
 
 from archive.parsing import ParsedMessage
 from config.spaces import SpaceConfig
@@ -19,6 +23,9 @@ AUTO_REPLY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+# flufl.bounce logs a traceback whenever one of its 40 detectors trips on odd mail; we only
+# want its verdict, and a detector failure is handled below.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class Check:
     """What a rule may look at."""
 
     message: ParsedMessage
+    raw: bytes
     envelope_from: str
     space: SpaceConfig
     domain: str
@@ -53,7 +61,17 @@ def bounce(check: Check) -> str | None:
         return f"sent by {local}"
     if "multipart/report" in check.message.header("content-type").lower():
         return "a multipart/report"
-    return None
+    failed = _bounced_addresses(check.raw)
+    return f"a delivery failure report for {', '.join(sorted(failed))[:200]}" if failed else None
+
+
+def _bounced_addresses(raw: bytes) -> set[str]:
+    """Mailman 3's own detectors (flufl.bounce) for the 40-odd formats MTAs use."""
+    try:
+        permanent, temporary = all_failures(email.message_from_bytes(raw))
+    except (RecursionError, Exception):  # deep nesting or a detector's own bug: not a verdict
+        return set()
+    return {a.decode("utf-8", "replace") for a in permanent | temporary}
 
 
 def auto_submitted(check: Check) -> str | None:

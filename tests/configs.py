@@ -1,0 +1,69 @@
+"""Configuration files for tests: one valid base with two spaces, and overrides by section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config import Settings, load_settings
+
+SPACES = """
+[[spaces]]
+slug = "unece-review"
+title = "UNECE GCM Regional Review"
+moderators = ["mia@un.example", "ivana@un.example"]
+languages = ["en", "fr", "ru", "es"]
+{dates}
+
+[[spaces.questions]]
+number = 1
+text = {{ en = "Promising practices?", fr = "Pratiques prometteuses ?" }}
+
+[[spaces.questions]]
+number = 2
+text = {{ en = "Challenges?", fr = "Défis ?" }}
+
+[[spaces]]
+slug = "closed-space"
+title = "A closed consultation"
+moderators = ["mia@un.example"]
+opens = 2020-01-01T00:00:00Z
+closes = 2020-02-01T00:00:00Z
+"""
+
+
+def config_text(*, smtp_port: int = 2525, outbound_port: int = 2599, protocol: str = "smtp",
+                database: str = "", dates: str = "", extra: str = "") -> str:
+    return f"""
+[site]
+domain = "hub.example.org"
+base_url = "http://127.0.0.1:8080"
+data_dir = "data"
+database = "{database}"
+secret_key = "test-secret-key"
+
+[smtp]
+listen = "127.0.0.1:{smtp_port}"
+protocol = "{protocol}"
+max_message_bytes = 2000000
+
+[worker]
+poll_seconds = 0.2
+
+[outbound]
+host = "127.0.0.1"
+port = {outbound_port}
+timeout = 5
+{extra}
+{SPACES.format(dates=dates)}
+"""
+
+
+def write_config(folder: Path, **options) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hubmail.toml"
+    path.write_text(config_text(**options), "utf-8")
+    return path
+
+
+def make_settings(folder: Path, **options) -> Settings:
+    return load_settings(write_config(folder, **options), env={})

@@ -1,0 +1,133 @@
+"""A real `hubmail serve` and smtplib: accepted, refused, oversize, threaded, stored once."""
+
+from __future__ import annotations
+
+import signal
+import smtplib
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests.support.hubserver import wait_for
+
+DOMAIN = "hub.example.org"
+
+
+def message(mid: str, subject: str = "Our contribution", extra: str = "", body: str = "Hello.") -> bytes:
+    return (f"From: Ana Pérez <ana@ngo.example>\r\nTo: unece-review@{DOMAIN}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{mid}>\r\nDate: Sat, 20 Jan 2024 10:00:00 +0000\r\n{extra}"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+def test_accepted_message_is_held_in_its_question(server):
+    with server.smtp() as client:
+        client.ehlo()
+        assert client.has_extn("size") and client.has_extn("smtputf8")
+        client.mail("ana@ngo.example")
+        client.rcpt(f"unece-review+q2@{DOMAIN}")
+        code, text = client.data(message("first@ngo.example"))
+    assert code == 250 and b"Queued as" in text
+    [post] = server.wait_for_posts(1)
+    assert post["status"] == "held" and post["question"] == 2 and post["space"] == "unece-review"
+    assert post["message_id"] == "first@ngo.example" and post["from"] == "ana@ngo.example"
+    assert post["subject"] == "Our contribution" and post["parent_message_id"] is None
+
+
+def test_unknown_addresses_are_refused_at_rcpt(server):
+    with server.smtp() as client:
+        client.mail("ana@ngo.example")
+        code, text = client.rcpt(f"nobody@{DOMAIN}")
+        assert code == 550 and b"no discussion space" in text
+        code, text = client.rcpt(f"unece-review+q7@{DOMAIN}")
+        assert code == 550 and b"no question 7" in text
+        code, text = client.rcpt("unece-review@elsewhere.example")
+        assert code == 550
+        assert client.rcpt(f"unece-review@{DOMAIN}")[0] == 250
+        assert client.data(message("mixed@ngo.example"))[0] == 250
+    [post] = server.wait_for_posts(1)
+    assert post["question"] is None
+
+
+def test_oversize_is_refused_early_and_late(server):
+    big = message("big@ngo.example", body=("x" * 998 + "\r\n") * 2100)
+    with server.smtp() as client:
+        # Announced with SIZE: refused at MAIL FROM.
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            client.sendmail("ana@ngo.example", [f"unece-review@{DOMAIN}"], big)
+        assert refused.value.smtp_code == 552
+    with server.smtp() as client:
+        # Not announced: refused at the end of DATA.
+        client.ehlo()
+        client.esmtp_features.pop("size", None)
+        client.mail("ana@ngo.example")
+        client.rcpt(f"unece-review@{DOMAIN}")
+        assert client.data(big)[0] == 552
+    assert server.posts() == []
+
+
+def test_long_lines_are_accepted(server):
+    line = "<p>" + "word " * 1000 + "</p>"  # 5,000 bytes, as real HTML mail has
+    with server.smtp() as client:
+        client.sendmail("ana@ngo.example", [f"unece-review@{DOMAIN}"], message("long@ngo.example", body=line))
+    [post] = server.wait_for_posts(1)
+    assert post["message_id"] == "long@ngo.example"
+
+
+def test_replies_are_threaded_and_duplicates_stored_once(server):
+    with server.smtp() as client:
+        client.sendmail("ana@ngo.example", [f"unece-review+q1@{DOMAIN}"], message("root@ngo.example"))
+        server.wait_for_posts(1)
+        reply = message("reply@ngo.example", "Re: Our contribution", "In-Reply-To: <root@ngo.example>\r\n")
+        client.sendmail("bo@ngo.example", [f"unece-review@{DOMAIN}"], reply)
+        for _ in range(3):  # an SMTP retry storm
+            client.sendmail("ana@ngo.example", [f"unece-review+q1@{DOMAIN}"], message("root@ngo.example"))
+    root, child = server.wait_for_posts(2)
+    assert child["parent_message_id"] == "root@ngo.example" and child["parent_id"] == root["id"]
+    assert child["question"] == 1 and child["thread_id"] == root["id"]
+    wait_for(lambda: server.cli("status", "--json").stdout and
+             b'"spool_pending": 0' in server.cli("status", "--json").stdout, what="empty spool")
+    assert len(server.posts()) == 2
+
+
+def test_too_many_recipients_get_452(server):
+    with server.smtp() as client:
+        client.mail("ana@ngo.example")
+        codes = [client.rcpt(f"unece-review@{DOMAIN}")[0] for _ in range(101)]
+    assert codes[:100] == [250] * 100 and codes[100] == 452
+
+
+def test_huge_header_block_is_refused_with_a_reason(server):
+    huge = message("huge@ngo.example", extra="X-Filler: " + ("a" * 900 + "\r\n ") * 130 + "\r\n")
+    with server.smtp() as client:
+        client.mail("ana@ngo.example")
+        client.rcpt(f"unece-review@{DOMAIN}")
+        code, text = client.data(huge)
+    assert code == 554 and b"header block" in text
+
+
+def test_bare_lf_cannot_smuggle_a_second_message(server):
+    # CVE-2023-51764 family: only CRLF.CRLF ends DATA.
+    smuggled = (message("outer@ngo.example").rstrip(b"\r\n") + b"\n.\nMAIL FROM:<evil@x.example>\n"
+                b"RCPT TO:<unece-review@hub.example.org>\nDATA\nMessage-ID: <smuggled@x>\n\nevil\n")
+    with server.smtp() as client:
+        client.sendmail("ana@ngo.example", [f"unece-review@{DOMAIN}"], smuggled)
+    server.wait_for_posts(1)
+    wait_for(lambda: b'"spool_pending": 0' in server.cli("status", "--json").stdout, what="empty spool")
+    assert [p["message_id"] for p in server.posts()] == ["outer@ngo.example"]
+
+
+def test_closed_space_refusal_reaches_the_sender_through_the_relay(server, sink):
+    with server.smtp() as client:
+        client.sendmail("ana@ngo.example", [f"closed-space@{DOMAIN}"], message("late@ngo.example"))
+    [post] = server.wait_for_posts(1)
+    assert post["status"] == "rejected"
+    mail_from, recipients, raw = wait_for(lambda: sink.messages and sink.messages[0], what="refusal")
+    assert mail_from == "<>" and recipients == ["ana@ngo.example"]  # null sender: RFC 3834
+    refusal = message_from_bytes(raw, policy=policy.default)
+    assert refusal["In-Reply-To"] == "<late@ngo.example>"
+    assert "closed on 01 February 2020" in refusal.get_content()
+
+
+def test_sigterm_stops_cleanly(server):
+    assert server.stop(signal.SIGTERM) == 0
+    assert "stopped" in server.log.read_text()

@@ -1,0 +1,51 @@
+"""What every real-server fixture shares: skip politely, or fail when CI requires the server."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+def require_or_skip(reason: str) -> None:
+    """Skip with a reason on a developer's machine; fail under HUBMAIL_REQUIRE_SERVERS=1 (CI)."""
+    if os.environ.get("HUBMAIL_REQUIRE_SERVERS") == "1":
+        pytest.fail(f"{reason} (HUBMAIL_REQUIRE_SERVERS=1)")
+    pytest.skip(reason)
+
+
+def find_binary(name: str, *folders: str) -> str | None:
+    """A server binary on PATH or in one of the folders Debian puts them in."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in folders:
+        for candidate in sorted(Path("/").glob(folder.lstrip("/")), reverse=True):
+            if (candidate / name).exists():
+                return str(candidate / name)
+    return None
+
+
+def unprivileged_user() -> tuple[int, int] | None:
+    """(uid, gid) to drop to when running as root, which PostgreSQL and others refuse."""
+    if os.geteuid() != 0:
+        return None
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+def hand_over(path: Path, owner: tuple[int, int] | None) -> None:
+    """Make path (and the folders above it that we made) usable by the unprivileged user."""
+    if owner is None:
+        return
+    for folder in [path, *path.parents]:
+        if folder == Path("/"):
+            break
+        os.chmod(folder, os.stat(folder).st_mode | 0o711)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, *owner)
+        for name in files:
+            os.chown(Path(root) / name, *owner)

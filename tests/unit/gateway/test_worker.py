@@ -1,0 +1,139 @@
+"""The worker stores each message once per space, threads replies, and sets poison aside."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email import message_from_bytes, policy
+
+from sqlmodel import select
+
+from archive.models import OutgoingMail, Post, Question
+from config.database import session_scope
+from gateway.spool import Envelope
+from gateway.worker import Worker
+
+NOW = dt.datetime(2024, 1, 20, tzinfo=dt.UTC)
+
+
+def message(mid: str, subject="Hello", extra="", sender="ana@ngo.example") -> bytes:
+    return (f"From: Ana <{sender}>\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n{extra}"
+            f"Date: Sat, 20 Jan 2024 10:00:00 +0000\r\n\r\nOur contribution.\r\n").encode()
+
+
+def spool(hub, raw: bytes, *recipients: str, sender="ana@ngo.example") -> str:
+    return hub.spool.put(Envelope(sender, list(recipients) or ["unece-review+q1@hub.example.org"], "smtp"), raw)
+
+
+def posts(hub) -> list[Post]:
+    with session_scope(hub.engine) as session:
+        return list(session.exec(select(Post).order_by(Post.id)))
+
+
+def question_number(hub, post: Post) -> int | None:
+    with session_scope(hub.engine) as session:
+        return session.get(Question, post.question_id).number if post.question_id else None
+
+
+def test_held_post_in_question(hub):
+    spool(hub, message("a@x"))
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    [post] = posts(hub)
+    assert (post.status, post.message_id, post.from_addr) == ("held", "a@x", "ana@ngo.example")
+    assert question_number(hub, post) == 1 and post.thread_id == post.id
+    assert post.raw == message("a@x")
+    assert hub.spool.pending() == []
+
+
+def test_same_message_id_is_stored_once_however_often_delivered(hub):
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+    spool(hub, message("dup@x"))
+    worker.process_pending()
+    spool(hub, message("dup@x"))
+    spool(hub, message("dup@x"), "unece-review@hub.example.org")
+    outcomes = worker.process_pending()
+    assert [r for o in outcomes for r in o.results] == [("unece-review", "duplicate")] * 2
+    assert len(posts(hub)) == 1
+
+
+def test_reprocessing_the_same_spool_file_changes_nothing(hub):
+    # A crash after commit but before the spool file is removed: the file is processed again.
+    name = spool(hub, message("again@x"))
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+    _, raw = hub.spool.read(name)
+    worker.process(name)
+    hub.spool.new.joinpath(name).write_bytes(b'{"mail_from": "ana@ngo.example", "recipients": '
+                                             b'["unece-review+q1@hub.example.org"], "source": "smtp"}\n' + raw)
+    worker.process(name)
+    assert len(posts(hub)) == 1
+
+
+def test_one_message_to_two_spaces_is_one_post_in_each(hub):
+    spool(hub, message("both@x"), "unece-review@hub.example.org", "unece-review+q2@hub.example.org",
+          "closed-space@hub.example.org")
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    stored = posts(hub)
+    assert sorted(p.status for p in stored) == ["held", "rejected"]
+
+
+def test_reply_joins_thread_and_question_whatever_the_address(hub):
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+    spool(hub, message("root@x"), "unece-review+q2@hub.example.org")
+    worker.process_pending()
+    spool(hub, message("child@x", "Re: Hello", "In-Reply-To: <root@x>\r\n"), "unece-review@hub.example.org")
+    spool(hub, message("grand@x", "Re: Re", "References: <root@x> <child@x> <unknown@x>\r\n"),
+          "unece-review+q1@hub.example.org")
+    worker.process_pending()
+    root, child, grand = posts(hub)
+    assert child.parent_id == root.id and grand.parent_id == child.id
+    assert grand.parent_message_id == "unknown@x"  # the last named id is kept for late parents
+    assert {question_number(hub, p) for p in (root, child, grand)} == {2}
+    assert root.thread_id == child.thread_id == grand.thread_id == root.id
+
+
+def test_reply_to_unknown_parent_keeps_the_named_id(hub):
+    spool(hub, message("orphan@x", extra="In-Reply-To: <missing@x>\r\n"))
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    [post] = posts(hub)
+    assert post.parent_id is None and post.parent_message_id == "missing@x"
+
+
+def test_closed_space_rejects_and_tells_the_sender_once_an_hour(hub):
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+    for n in range(3):
+        spool(hub, message(f"late{n}@x"), "closed-space@hub.example.org")
+    worker.process_pending()
+    assert [p.status for p in posts(hub)] == ["rejected"] * 3
+    with session_scope(hub.engine) as session:
+        [reply] = session.exec(select(OutgoingMail)).all()
+    assert reply.recipient == "ana@ngo.example" and reply.envelope_from == ""
+    sent = message_from_bytes(reply.raw, policy=policy.default)
+    assert sent["Auto-Submitted"] == "auto-replied" and sent["In-Reply-To"] == "<late0@x>"
+    assert "closed on 01 February 2020" in sent.get_content()
+
+
+def test_auto_reply_is_discarded_and_never_answered(hub):
+    spool(hub, message("ooo@x", "Out of office"), "closed-space@hub.example.org")
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    [post] = posts(hub)
+    assert post.status == "discarded"
+    with session_scope(hub.engine) as session:
+        assert session.exec(select(OutgoingMail)).all() == []
+
+
+def test_poison_message_is_set_aside_after_three_tries_and_retried(hub, monkeypatch):
+    name = spool(hub, message("poison@x"))
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("gateway.worker.parse_message", explode)
+    for _ in range(3):
+        worker.process_pending()
+    assert hub.spool.pending() == []
+    [failed] = hub.spool.failed()
+    assert failed.name == name and "RuntimeError: boom" in failed.error
+    monkeypatch.undo()
+    assert hub.spool.retry() == [name]
+    worker.process_pending()
+    assert [p.message_id for p in posts(hub)] == ["poison@x"]
