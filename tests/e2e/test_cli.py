@@ -1,0 +1,56 @@
+"""The command line as an operator uses it: init, spaces, posts, status, retry, config errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from tests.support.hubserver import HUBMAIL
+
+
+def hubmail(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([HUBMAIL, *args], capture_output=True, text=True, timeout=60, cwd=cwd,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def test_init_writes_a_working_demo_and_keeps_it(tmp_path):
+    first = hubmail("init", str(tmp_path / "demo"))
+    assert first.returncode == 0 and "hubmail serve" in first.stdout
+    config = tmp_path / "demo" / "hubmail.toml"
+    before = config.read_text()
+    again = hubmail("init", str(tmp_path / "demo"))
+    assert again.returncode == 0 and "keeping it" in again.stdout and config.read_text() == before
+    [space] = json.loads(hubmail("spaces", "--json", "--config", str(config)).stdout)
+    assert space["slug"] == "unece-review" and space["state"] == "open" and space["questions"] == 5
+    assert set(space["question_texts"]["3"]) == {"en", "fr", "ru", "es"}
+    assert space["languages"] == ["en", "fr", "ru", "es"]
+
+
+def test_config_is_found_through_the_environment_and_the_working_folder(tmp_path):
+    hubmail("init", str(tmp_path))
+    here = hubmail("spaces", "--json", cwd=tmp_path)
+    assert here.returncode == 0 and json.loads(here.stdout)[0]["slug"] == "unece-review"
+    elsewhere = subprocess.run([HUBMAIL, "spaces", "--json"], capture_output=True, text=True,
+                               env={**os.environ, "HUBMAIL_CONFIG": str(tmp_path / "hubmail.toml")})
+    assert json.loads(elsewhere.stdout)[0]["slug"] == "unece-review"
+
+
+def test_configuration_errors_name_file_key_and_problem(tmp_path):
+    hubmail("init", str(tmp_path))
+    config = tmp_path / "hubmail.toml"
+    config.write_text(config.read_text().replace('protocol = "smtp"', 'protocol = "smtp"\nspeed = 3'))
+    result = hubmail("status", "--config", str(config))
+    assert result.returncode == 78
+    assert f"{config}: smtp.speed: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_status_and_posts_on_an_empty_hub(tmp_path):
+    hubmail("init", str(tmp_path))
+    config = str(tmp_path / "hubmail.toml")
+    status = json.loads(hubmail("status", "--json", "--config", config).stdout)
+    assert status == {"spool_pending": 0, "failed": [], "posts": {}, "outbox": {}}
+    assert json.loads(hubmail("posts", "--json", "--config", config).stdout) == []
+    table = hubmail("posts", "--config", config)
+    assert table.returncode == 0 and "subject" in table.stdout

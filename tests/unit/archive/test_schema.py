@@ -1,0 +1,35 @@
+"""The migrations build exactly the models' schema, and spaces follow the configuration."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+import archive.models  # noqa: F401 - registers every table with SQLModel.metadata
+from archive.models import Question, Space
+from archive.spaces import sync_spaces
+from config.database import session_scope
+from tests.configs import make_settings
+
+
+def test_migrations_match_the_models(hub):
+    with hub.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_removed_space_and_question_are_kept_retired(hub, tmp_path):
+    smaller = make_settings(tmp_path / "next")
+    only_first = tuple(s for s in smaller.spaces if s.slug == "unece-review")
+    with session_scope(hub.engine) as session:
+        sync_spaces(session, only_first)
+    with session_scope(hub.engine) as session:
+        retired = {s.slug: s.retired for s in session.exec(select(Space))}
+        assert retired == {"unece-review": False, "closed-space": True}
+    with session_scope(hub.engine) as session:
+        sync_spaces(session, hub.settings.spaces)  # put back: no longer retired, same row
+        rows = session.exec(select(Space)).all()
+        assert len(rows) == 2 and not any(r.retired for r in rows)
+        numbers = [q.number for q in session.exec(select(Question).order_by(Question.number))]
+        assert numbers == [1, 2]
