@@ -36,6 +36,7 @@ class SmtpSettings:
     max_line_bytes: int
     hostname: str
     timeout: int
+    max_connections_per_client: int
 
 
 @dataclass(frozen=True)

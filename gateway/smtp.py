@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 from aiosmtpd.lmtp import LMTP
@@ -63,11 +64,40 @@ class IngressHandler:
         return "\r\n".join([line] * len(envelope.rcpt_tos)) if self.lmtp else line
 
 
+class ConnectionLimit:
+    """Mixin: at most `limit` simultaneous sessions per client address; more get 421 and close."""
+
+    limit = 20
+    open_sessions: Counter
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = (transport.get_extra_info("peername") or ("?",))[0]
+        self._peer_address = peer
+        if self.open_sessions[peer] >= self.limit:
+            self._refused = True
+            transport.write(b"421 4.7.0 Too many connections from your address; try again later\r\n")
+            transport.close()
+            return
+        self._refused = False
+        self.open_sessions[peer] += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        self.open_sessions[self._peer_address] -= 1
+        super().connection_lost(error)
+
+
 def protocol_factory(settings: Settings, handler: IngressHandler) -> Callable[[], SMTP]:
     base = LMTP if settings.smtp.protocol == "lmtp" else SMTP
     # aiosmtpd refuses lines over 1,001 bytes; real HTML mail has longer ones (RFC 5321 §4.5.3.1.6
     # allows a server to accept more).
-    cls = type("HubmailProtocol", (base,), {"line_length_limit": settings.smtp.max_line_bytes})
+    cls = type("HubmailProtocol", (ConnectionLimit, base), {
+        "line_length_limit": settings.smtp.max_line_bytes,
+        "limit": settings.smtp.max_connections_per_client,
+        "open_sessions": Counter(),
+    })
     hostname = settings.smtp.hostname or settings.site.domain
     return lambda: cls(handler, data_size_limit=settings.smtp.max_message_bytes,
                        enable_SMTPUTF8=True, hostname=hostname, ident="hubmail",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 import smtplib
 from email import message_from_bytes, policy
 
@@ -131,3 +132,24 @@ def test_closed_space_refusal_reaches_the_sender_through_the_relay(server, sink)
 def test_sigterm_stops_cleanly(server):
     assert server.stop(signal.SIGTERM) == 0
     assert "stopped" in server.log.read_text()
+
+
+def test_too_many_connections_from_one_client_get_421(tmp_path, sink):
+    from tests.support.hubserver import HubServer
+
+    hub = HubServer(tmp_path, sink.port, extra="").start()
+    hub.config.write_text(hub.config.read_text().replace("[smtp]\n", "[smtp]\nmax_connections_per_client = 3\n"))
+    hub.stop()
+    hub.start()
+    try:
+        held = [hub.smtp() for _ in range(3)]
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            smtplib.SMTP("127.0.0.1", hub.smtp_port, timeout=10)
+        assert refused.value.smtp_code == 421
+        held.pop().quit()
+        time.sleep(0.2)
+        hub.smtp().quit()  # a place is free again
+        for client in held:
+            client.quit()
+    finally:
+        hub.stop()
