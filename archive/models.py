@@ -53,7 +53,9 @@ class Post(SQLModel, table=True):
     from_name: str = ""
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     sent_at: dt.datetime | None = _optional_when()
-    received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    received_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
     parent_message_id: str | None = Field(default=None, max_length=998, index=True)
     parent_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     thread_id: int | None = Field(default=None, index=True)
@@ -80,8 +82,12 @@ class OutgoingMail(SQLModel, table=True):
     recipient: str = Field(index=True)
     message_id: str = Field(max_length=998)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    next_attempt_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
     attempts: int = 0
     status: str = Field(default="pending", index=True, max_length=16)
     last_error: str = ""

@@ -56,17 +56,25 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
 def queue(session: Session, kind: str, letter: Letter, domain: str, envelope_from: str = "") -> OutgoingMail:
     """Add to the outbox inside the caller's transaction: sent once the cause is committed."""
     message_id, raw = compose(letter, domain)
-    row = OutgoingMail(kind=kind, envelope_from=envelope_from, recipient=clean_text(letter.to),
-                       message_id=message_id, raw=raw)
+    row = OutgoingMail(
+        kind=kind,
+        envelope_from=envelope_from,
+        recipient=clean_text(letter.to),
+        message_id=message_id,
+        raw=raw,
+    )
     session.add(row)
     return row
 
 
-def replied_recently(session: Session, kind: str, recipient: str, within: dt.timedelta,
-                     limit: int) -> bool:
+def replied_recently(session: Session, kind: str, recipient: str, within: dt.timedelta, limit: int) -> bool:
     """True when `recipient` already had `limit` answers of this kind lately (RFC 3834 rate limit)."""
     since = utcnow() - within
-    query = select(func.count()).select_from(OutgoingMail).where(
-        OutgoingMail.kind == kind, OutgoingMail.recipient == recipient,
-        OutgoingMail.created_at >= since)
+    query = (
+        select(func.count())
+        .select_from(OutgoingMail)
+        .where(
+            OutgoingMail.kind == kind, OutgoingMail.recipient == recipient, OutgoingMail.created_at >= since
+        )
+    )
     return session.exec(query).one() >= limit

@@ -36,22 +36,46 @@ def named_parent_id(message: ParsedMessage) -> str | None:
     return message.references[-1] if message.references else None
 
 
-def store_post(session: Session, *, space_id: int, question_id: int | None, status: str,
-               message: ParsedMessage, raw: bytes, envelope_from: str, received_at: dt.datetime,
-               attachment_root: Path, reason: str = "", notes: list[str] | None = None) -> Post:
+def store_post(
+    session: Session,
+    *,
+    space_id: int,
+    question_id: int | None,
+    status: str,
+    message: ParsedMessage,
+    raw: bytes,
+    envelope_from: str,
+    received_at: dt.datetime,
+    attachment_root: Path,
+    reason: str = "",
+    notes: list[str] | None = None,
+) -> Post:
     """Insert the post (the caller has checked it is new) and thread it under its parent."""
     parent = find_parent(session, space_id, message)
     if parent is not None and parent.question_id is not None:
         question_id = parent.question_id  # a reply joins its thread's question, whatever the address
     post = Post(
-        space_id=space_id, question_id=question_id, status=status,
-        message_id=message.message_id, from_addr=message.from_addr, from_name=message.from_name,
-        subject=message.subject, sent_at=message.sent_at, received_at=received_at,
-        parent_message_id=named_parent_id(message), parent_id=parent.id if parent else None,
-        references=message.references, body_text=message.body_text, body_html=message.body_html,
-        attachments=_store_attachments(attachment_root, message), defects=message.defects,
-        notes=notes or [], reason=reason, envelope_from=envelope_from,
-        raw=raw, raw_sha256=hashlib.sha256(raw).hexdigest(),
+        space_id=space_id,
+        question_id=question_id,
+        status=status,
+        message_id=message.message_id,
+        from_addr=message.from_addr,
+        from_name=message.from_name,
+        subject=message.subject,
+        sent_at=message.sent_at,
+        received_at=received_at,
+        parent_message_id=named_parent_id(message),
+        parent_id=parent.id if parent else None,
+        references=message.references,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        attachments=_store_attachments(attachment_root, message),
+        defects=message.defects,
+        notes=notes or [],
+        reason=reason,
+        envelope_from=envelope_from,
+        raw=raw,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
     )
     session.add(post)
     session.flush()
@@ -62,7 +86,11 @@ def store_post(session: Session, *, space_id: int, question_id: int | None, stat
 
 def _store_attachments(root: Path, message: ParsedMessage) -> list[dict]:
     return [
-        {"filename": a.filename, "content_type": a.content_type, "size": a.size,
-         "sha256": store_blob(root, a.data)}
+        {
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": store_blob(root, a.data),
+        }
         for a in message.attachments
     ]

@@ -49,8 +49,11 @@ def free_port() -> int:
 
 def load_messages(tool: Path, count: int, folder: Path) -> list[tuple[str, bytes]]:
     out = folder / "corpus.mbox"
-    subprocess.run([sys.executable, str(tool), "--n", str(count), "--seed", "1", "--out", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(tool), "--n", str(count), "--seed", "1", "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     messages = []
     for message in mailbox.mbox(str(out)):
         raw = message.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
@@ -65,7 +68,7 @@ def write_config(folder: Path, smtp_port: int) -> Path:
 [site]
 domain = "hub.example.org"
 secret_key = "bench"
-data_dir = "{folder / 'data'}"
+data_dir = "{folder / "data"}"
 [smtp]
 listen = "127.0.0.1:{smtp_port}"
 [outbound]
@@ -181,8 +184,9 @@ def main() -> None:
         hub = run_hubmail(folder, messages, args.concurrency)
     n = len(messages)
     report = {
-        "command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0])] + sys.argv[1:]),
-        "messages": n, "concurrency": args.concurrency,
+        "command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
+        "messages": n,
+        "concurrency": args.concurrency,
         "megabytes": round(sum(len(raw) for _, raw in messages) / 2**20, 1),
         "hubmail_accepted_per_second": round(n / hub["accept_seconds"], 1),
         "hubmail_stored_per_second": round(n / hub["store_seconds"], 1),

@@ -136,8 +136,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     return Settings(path=path, spaces=spaces, **sections)
 
 
-def _section(file: str, section: str, cls: type, base: dict, given: Any,
-             env: Mapping[str, str]) -> Any:
+def _section(file: str, section: str, cls: type, base: dict, given: Any, env: Mapping[str, str]) -> Any:
     if not isinstance(given, dict):
         raise ConfigError(file, section, "must be a table, e.g. [" + section + "]")
     for key in given:

@@ -11,15 +11,29 @@ from config.errors import ConfigError
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-DOMAIN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+DOMAIN = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 VISIBILITIES = ("public", "registered", "private")
 POSTING = ("anyone", "members", "allowlist")
 # Local parts that address hubmail itself, so no space may take them (DESIGN.md "Addresses").
 RESERVED_SLUGS = {"moderate", "bounces", "postmaster", "abuse", "mailer-daemon", "hubmail"}
-SPACE_KEYS = {"slug", "title", "description", "opens", "closes", "timezone", "visibility",
-              "posting", "moderators", "languages", "code_of_conduct", "questions"}
+SPACE_KEYS = {
+    "slug",
+    "title",
+    "description",
+    "opens",
+    "closes",
+    "timezone",
+    "visibility",
+    "posting",
+    "moderators",
+    "languages",
+    "code_of_conduct",
+    "questions",
+}
 QUESTION_KEYS = {"number", "text"}
 
 
@@ -33,8 +47,14 @@ def is_language(text: str) -> bool:
 
 def is_address(text: str) -> bool:
     local, at, domain = text.rpartition("@")
-    return bool(at and LOCAL_PART.match(local) and is_domain(domain)
-                and ".." not in local and not local.startswith(".") and not local.endswith("."))
+    return bool(
+        at
+        and LOCAL_PART.match(local)
+        and is_domain(domain)
+        and ".." not in local
+        and not local.startswith(".")
+        and not local.endswith(".")
+    )
 
 
 @dataclass(frozen=True)
@@ -88,8 +108,11 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
             raise ConfigError(file, f"{key}.{name}", "unknown key (see config/defaults.toml)")
     slug = _text(file, f"{key}.slug", item.get("slug"), required=True)
     if not SLUG.match(slug) or slug in RESERVED_SLUGS or slug.endswith(("-request", "-owner")):
-        raise ConfigError(file, f"{key}.slug", f"{slug!r} is not a usable slug "
-                          "(lower-case letters, digits and dashes; not a reserved name)")
+        raise ConfigError(
+            file,
+            f"{key}.slug",
+            f"{slug!r} is not a usable slug (lower-case letters, digits and dashes; not a reserved name)",
+        )
     key = f"spaces.{slug}"
     opens = _when(file, f"{key}.opens", item.get("opens"), end_of_day=False)
     closes = _when(file, f"{key}.closes", item.get("closes"), end_of_day=True)
@@ -183,8 +206,9 @@ def _questions(file: str, key: str, value: Any, languages: tuple[str, ...]) -> t
             raise ConfigError(file, f"{where}.number", f"{number!r} is not a number from 1 to 999")
         if any(q.number == number for q in questions):
             raise ConfigError(file, f"{where}.number", f"question {number} is listed twice")
-        questions.append(QuestionConfig(number, _question_text(file, f"{key}[{number}].text",
-                                                               item.get("text"), languages)))
+        questions.append(
+            QuestionConfig(number, _question_text(file, f"{key}[{number}].text", item.get("text"), languages))
+        )
     return tuple(questions)
 
 

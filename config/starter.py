@@ -9,53 +9,51 @@ import secrets
 QUESTIONS: tuple[dict[str, str], ...] = (
     {
         "en": "What are some examples of promising practices in implementing the GCM in the region, "
-              "and what made them work?",
+        "and what made them work?",
         "fr": "Quels sont quelques exemples de pratiques prometteuses dans la mise en œuvre du PMM "
-              "dans la région, et qu'est-ce qui a fait leur succès ?",
+        "dans la région, et qu'est-ce qui a fait leur succès ?",
         "ru": "Какие перспективные практики осуществления ГДМ в регионе вы можете привести в пример "
-              "и что обеспечило их успех?",
+        "и что обеспечило их успех?",
         "es": "¿Cuáles son algunos ejemplos de prácticas prometedoras en la aplicación del PMM en la "
-              "región y qué las hizo funcionar?",
+        "región y qué las hizo funcionar?",
     },
     {
         "en": "What are the main challenges and gaps your organisation has observed in implementing "
-              "the GCM since the last review?",
+        "the GCM since the last review?",
         "fr": "Quels sont les principaux défis et lacunes que votre organisation a constatés dans la "
-              "mise en œuvre du PMM depuis le dernier examen ?",
+        "mise en œuvre du PMM depuis le dernier examen ?",
         "ru": "С какими основными трудностями и пробелами в осуществлении ГДМ столкнулась ваша "
-              "организация после предыдущего обзора?",
+        "организация после предыдущего обзора?",
         "es": "¿Cuáles son los principales desafíos y lagunas que su organización ha observado en la "
-              "aplicación del PMM desde el último examen?",
+        "aplicación del PMM desde el último examen?",
     },
     {
         "en": "How have migrants, including migrant children and women, been involved in the design "
-              "and implementation of migration policies?",
+        "and implementation of migration policies?",
         "fr": "Comment les migrants, y compris les enfants et les femmes migrants, ont-ils été associés "
-              "à la conception et à la mise en œuvre des politiques migratoires ?",
+        "à la conception et à la mise en œuvre des politiques migratoires ?",
         "ru": "Каким образом мигранты, в том числе дети и женщины из числа мигрантов, участвовали в "
-              "разработке и осуществлении миграционной политики?",
+        "разработке и осуществлении миграционной политики?",
         "es": "¿Cómo han participado los migrantes, incluidos los niños y las mujeres migrantes, en el "
-              "diseño y la aplicación de las políticas migratorias?",
+        "diseño y la aplicación de las políticas migratorias?",
     },
     {
         "en": "Which partnerships between governments, local authorities and stakeholders have proven "
-              "effective, and how could they be strengthened?",
+        "effective, and how could they be strengthened?",
         "fr": "Quels partenariats entre gouvernements, autorités locales et parties prenantes se sont "
-              "révélés efficaces, et comment pourraient-ils être renforcés ?",
+        "révélés efficaces, et comment pourraient-ils être renforcés ?",
         "ru": "Какие партнерства между правительствами, местными органами власти и заинтересованными "
-              "сторонами доказали свою эффективность и как их можно укрепить?",
+        "сторонами доказали свою эффективность и как их можно укрепить?",
         "es": "¿Qué alianzas entre gobiernos, autoridades locales y partes interesadas han resultado "
-              "eficaces y cómo podrían fortalecerse?",
+        "eficaces y cómo podrían fortalecerse?",
     },
     {
         "en": "What recommendations would you make to the regional review for the next four years "
-              "of implementation?",
+        "of implementation?",
         "fr": "Quelles recommandations adresseriez-vous à l'examen régional pour les quatre prochaines "
-              "années de mise en œuvre ?",
-        "ru": "Какие рекомендации вы бы дали региональному обзору на следующие четыре года "
-              "осуществления?",
-        "es": "¿Qué recomendaciones haría al examen regional para los próximos cuatro años de "
-              "aplicación?",
+        "années de mise en œuvre ?",
+        "ru": "Какие рекомендации вы бы дали региональному обзору на следующие четыре года осуществления?",
+        "es": "¿Qué recomendaciones haría al examen regional para los próximos cuatro años de aplicación?",
     },
 )
 
@@ -103,8 +101,11 @@ def _toml_string(text: str) -> str:
 
 
 def _question(number: int, texts: dict[str, str]) -> str:
-    lines = [f"\n[[spaces.questions]]  # mail to unece-review+q{number}@hub.example.org",
-             f"number = {number}", "[spaces.questions.text]"]
+    lines = [
+        f"\n[[spaces.questions]]  # mail to unece-review+q{number}@hub.example.org",
+        f"number = {number}",
+        "[spaces.questions.text]",
+    ]
     lines += [f"{language} = {_toml_string(text)}" for language, text in texts.items()]
     return "\n".join(lines) + "\n"
 
@@ -113,7 +114,9 @@ def starter_config(now: dt.datetime) -> str:
     """A working configuration whose demo space opens now (to the minute) for six weeks."""
     opens = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     closes = opens + dt.timedelta(weeks=6)
-    text = HEAD.format(secret=_toml_string(secrets.token_urlsafe(32)),
-                       opens=opens.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       closes=closes.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    text = HEAD.format(
+        secret=_toml_string(secrets.token_urlsafe(32)),
+        opens=opens.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        closes=closes.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
     return text + "".join(_question(n, texts) for n, texts in enumerate(QUESTIONS, start=1))

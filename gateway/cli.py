@@ -12,18 +12,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from config.starter import starter_config
 
 from config import ConfigError, Settings, find_config_path, load_settings
+from config.starter import starter_config
 from gateway import reports
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
 from gateway.hub import Hub, open_hub
 
-app = typer.Typer(help="hubmail: email-first discussion spaces for time-bound consultations.",
-                  no_args_is_help=True, add_completion=False)
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml).")]
+app = typer.Typer(
+    help="hubmail: email-first discussion spaces for time-bound consultations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml)."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EX_CONFIG = 78
 
@@ -41,16 +46,21 @@ def _hub(config: Path | None) -> Hub:
 
 
 def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # aiosmtpd logs every SMTP line at INFO, alembic every plugin: keep their warnings only.
     for noisy in ("mail.log", "alembic"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder for hubmail.toml.")] = Path("."),
-         force: Annotated[bool, typer.Option(help="Overwrite an existing hubmail.toml.")] = False) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for hubmail.toml.")] = Path("."),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing hubmail.toml.")] = False,
+) -> None:
     """Write a starter configuration with a demo space (the UNECE regional review)."""
     target = directory / "hubmail.toml"
     if target.exists() and not force:
@@ -59,14 +69,17 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for hubmail.toml
         return
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_config(dt.datetime.now(dt.UTC)), "utf-8")
-    typer.echo(f"Wrote {target}.\nNext:\n  hubmail serve --config {target}\n"
-               "  then send a message to unece-review+q1@hub.example.org via 127.0.0.1:2525\n"
-               "  and see it held with: hubmail posts --config " + str(target))
+    typer.echo(
+        f"Wrote {target}.\nNext:\n  hubmail serve --config {target}\n"
+        "  then send a message to unece-review+q1@hub.example.org via 127.0.0.1:2525\n"
+        "  and see it held with: hubmail posts --config " + str(target)
+    )
 
 
 @app.command()
-def serve(config: ConfigOption = None,
-          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def serve(
+    config: ConfigOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False
+) -> None:
     """Run the SMTP/LMTP server and the worker until SIGTERM or Ctrl-C."""
     _logging(verbose)
     from gateway.serve import serve as run
@@ -75,9 +88,11 @@ def serve(config: ConfigOption = None,
 
 
 @app.command()
-def deliver(to: Annotated[str, typer.Option("--to", help="The recipient address.")],
-            sender: Annotated[str, typer.Option("--from", help="The envelope sender.")] = "",
-            config: ConfigOption = None) -> None:
+def deliver(
+    to: Annotated[str, typer.Option("--to", help="The recipient address.")],
+    sender: Annotated[str, typer.Option("--from", help="The envelope sender.")] = "",
+    config: ConfigOption = None,
+) -> None:
     """Take one message on standard input (for a Postfix/Exim pipe); exits with sysexits codes."""
     try:
         settings = load_settings(find_config_path(config, os.environ))
@@ -99,10 +114,13 @@ def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def posts(config: ConfigOption = None, space: Annotated[str | None, typer.Option()] = None,
-          status: Annotated[str | None, typer.Option(help="held, published, rejected or discarded")] = None,
-          limit: Annotated[int, typer.Option(help="Newest N posts (0: all).")] = 0,
-          as_json: JsonOption = False) -> None:
+def posts(
+    config: ConfigOption = None,
+    space: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[str | None, typer.Option(help="held, published, rejected or discarded")] = None,
+    limit: Annotated[int, typer.Option(help="Newest N posts (0: all).")] = 0,
+    as_json: JsonOption = False,
+) -> None:
     """List stored posts, newest last."""
     rows = reports.posts(_hub(config), space, status, limit)
     _print(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
@@ -123,8 +141,10 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def retry(names: Annotated[list[str] | None, typer.Argument(help="Entries to retry (default: all).")] = None,
-          config: ConfigOption = None) -> None:
+def retry(
+    names: Annotated[list[str] | None, typer.Argument(help="Entries to retry (default: all).")] = None,
+    config: ConfigOption = None,
+) -> None:
     """Put set-aside messages back in the spool for the worker."""
     moved = _hub(config).spool.retry(names or None)
     typer.echo(f"re-queued {len(moved)} message(s)" + "".join(f"\n  {n}" for n in moved))

@@ -61,9 +61,12 @@ def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None,
     """Send what is due; failures wait with growing backoff, 5xx marks the row failed."""
     now = now or utcnow()
     with session_scope(engine) as session:
-        due = session.exec(select(OutgoingMail).where(
-            OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
-            .order_by(OutgoingMail.id).limit(batch)).all()
+        due = session.exec(
+            select(OutgoingMail)
+            .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+            .order_by(OutgoingMail.id)
+            .limit(batch)
+        ).all()
     sent = 0
     for row in due:
         try:
@@ -71,7 +74,7 @@ def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None,
         except PermanentFailure as exc:
             _mark(engine, row.id, status="failed", error=str(exc))
         except (OSError, smtplib.SMTPException) as exc:
-            delay = min(dt.timedelta(seconds=30 * 2 ** row.attempts), MAX_BACKOFF)
+            delay = min(dt.timedelta(seconds=30 * 2**row.attempts), MAX_BACKOFF)
             _mark(engine, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=now + delay)
             log.warning("relay: %s to %s failed, retry in %s: %s", row.message_id, row.recipient, delay, exc)
             break  # the relay is unwell: leave the rest for the next round
@@ -81,8 +84,13 @@ def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None,
     return sent
 
 
-def _mark(engine: Engine, row_id: int, status: str | None = None, error: str = "",
-          retry_at: dt.datetime | None = None) -> None:
+def _mark(
+    engine: Engine,
+    row_id: int,
+    status: str | None = None,
+    error: str = "",
+    retry_at: dt.datetime | None = None,
+) -> None:
     with session_scope(engine) as session:
         row = session.get(OutgoingMail, row_id)
         row.attempts += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from archive.models import OutgoingMail, Post, Question, Space
 from config.database import session_scope, utcnow
@@ -19,27 +19,39 @@ def spaces(hub: Hub) -> list[dict]:
         counts = dict(session.exec(select(Post.space_id, func.count()).group_by(Post.space_id)).all())
         rows = []
         for space in session.exec(select(Space).order_by(Space.slug)):
-            questions = session.exec(select(Question).where(
-                Question.space_id == space.id, Question.retired == False)
-                .order_by(Question.number)).all()
+            questions = session.exec(
+                select(Question)
+                .where(Question.space_id == space.id, col(Question.retired).is_(False))
+                .order_by(Question.number)
+            ).all()
             config = hub.settings.space(space.slug)
             state = "retired" if space.retired else ("open" if config.is_open(now) else "closed")
-            rows.append({
-                "slug": space.slug, "title": space.title, "state": state,
-                "address": f"{space.slug}@{hub.settings.site.domain}",
-                "opens": _iso(space.opens), "closes": _iso(space.closes),
-                "visibility": space.visibility, "posting": space.posting,
-                "languages": space.languages, "questions": len(questions),
-                "question_texts": {q.number: q.text for q in questions},
-                "posts": counts.get(space.id, 0),
-            })
+            rows.append(
+                {
+                    "slug": space.slug,
+                    "title": space.title,
+                    "state": state,
+                    "address": f"{space.slug}@{hub.settings.site.domain}",
+                    "opens": _iso(space.opens),
+                    "closes": _iso(space.closes),
+                    "visibility": space.visibility,
+                    "posting": space.posting,
+                    "languages": space.languages,
+                    "questions": len(questions),
+                    "question_texts": {q.number: q.text for q in questions},
+                    "posts": counts.get(space.id, 0),
+                }
+            )
     return rows
 
 
 def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[dict]:
     with session_scope(hub.engine) as session:
-        query = (select(Post, Space.slug, Question.number).join(Space, Post.space_id == Space.id)
-                 .join(Question, Post.question_id == Question.id, isouter=True))
+        query = (
+            select(Post, Space.slug, Question.number)
+            .join(Space, Post.space_id == Space.id)
+            .join(Question, Post.question_id == Question.id, isouter=True)
+        )
         if space:
             query = query.where(Space.slug == space)
         if status:
@@ -53,12 +65,22 @@ def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[d
 
 def post_dict(post: Post, slug: str, number: int | None) -> dict:
     return {
-        "id": post.id, "space": slug, "question": number, "status": post.status,
-        "message_id": post.message_id, "from": post.from_addr, "from_name": post.from_name,
-        "subject": post.subject, "parent_message_id": post.parent_message_id,
-        "parent_id": post.parent_id, "thread_id": post.thread_id,
-        "received_at": _iso(post.received_at), "sent_at": _iso(post.sent_at),
-        "reason": post.reason, "notes": post.notes, "defects": post.defects,
+        "id": post.id,
+        "space": slug,
+        "question": number,
+        "status": post.status,
+        "message_id": post.message_id,
+        "from": post.from_addr,
+        "from_name": post.from_name,
+        "subject": post.subject,
+        "parent_message_id": post.parent_message_id,
+        "parent_id": post.parent_id,
+        "thread_id": post.thread_id,
+        "received_at": _iso(post.received_at),
+        "sent_at": _iso(post.sent_at),
+        "reason": post.reason,
+        "notes": post.notes,
+        "defects": post.defects,
         "attachments": post.attachments,
     }
 
@@ -66,8 +88,9 @@ def post_dict(post: Post, slug: str, number: int | None) -> dict:
 def status(hub: Hub) -> dict:
     with session_scope(hub.engine) as session:
         by_status = dict(session.exec(select(Post.status, func.count()).group_by(Post.status)).all())
-        outbox = dict(session.exec(select(OutgoingMail.status, func.count())
-                                   .group_by(OutgoingMail.status)).all())
+        outbox = dict(
+            session.exec(select(OutgoingMail.status, func.count()).group_by(OutgoingMail.status)).all()
+        )
     return {
         "spool_pending": len(hub.spool.pending()),
         "failed": [{"name": e.name, "error": e.error} for e in hub.spool.failed()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +31,10 @@ async def serve(hub: Hub) -> None:
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
     with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
-        tasks = [asyncio.create_task(_work_loop(worker, work, wake, settings.worker.poll_seconds)),
-                 asyncio.create_task(_outbox_loop(hub, out))]
+        tasks = [
+            asyncio.create_task(_work_loop(worker, work, wake, settings.worker.poll_seconds)),
+            asyncio.create_task(_outbox_loop(hub, out)),
+        ]
         await stop.wait()
         log.info("stopping: no new connections; finishing the message in hand")
         server.close()
@@ -43,17 +46,16 @@ async def serve(hub: Hub) -> None:
     log.info("stopped")
 
 
-async def _work_loop(worker: Worker, executor: ThreadPoolExecutor, wake: asyncio.Event,
-                     poll_seconds: float) -> None:
+async def _work_loop(
+    worker: Worker, executor: ThreadPoolExecutor, wake: asyncio.Event, poll_seconds: float
+) -> None:
     loop = asyncio.get_running_loop()
     while True:
         wake.clear()
         await loop.run_in_executor(executor, worker.process_pending)
-        try:
-            # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
+        # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), poll_seconds)
-        except TimeoutError:
-            pass
 
 
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor) -> None:

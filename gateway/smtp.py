@@ -29,8 +29,14 @@ class IngressHandler:
         self.limits = ParseLimits(**vars(settings.limits))
         self.lmtp = settings.smtp.protocol == "lmtp"
 
-    async def handle_RCPT(self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope,
-                          address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: SmtpSession,
+        envelope: SmtpEnvelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if len(envelope.rcpt_tos) >= self.settings.smtp.max_recipients:
             return "452 4.5.3 Too many recipients"
         try:
@@ -48,8 +54,12 @@ class IngressHandler:
         except MessageRefused as exc:
             log.info("DATA from %s refused: %s", envelope.mail_from, exc)
             return self._status(envelope, f"554 5.6.0 Message refused: {exc}")
-        spooled = Envelope(mail_from=envelope.mail_from or "", recipients=list(envelope.rcpt_tos),
-                           source=self.settings.smtp.protocol, peer=str(session.peer[0]))
+        spooled = Envelope(
+            mail_from=envelope.mail_from or "",
+            recipients=list(envelope.rcpt_tos),
+            source=self.settings.smtp.protocol,
+            peer=str(session.peer[0]),
+        )
         try:
             # fsync blocks: keep it off the event loop so other sessions go on meanwhile.
             name = await asyncio.get_running_loop().run_in_executor(None, self.spool.put, spooled, raw)
@@ -93,19 +103,29 @@ def protocol_factory(settings: Settings, handler: IngressHandler) -> Callable[[]
     base = LMTP if settings.smtp.protocol == "lmtp" else SMTP
     # aiosmtpd refuses lines over 1,001 bytes; real HTML mail has longer ones (RFC 5321 §4.5.3.1.6
     # allows a server to accept more).
-    cls = type("HubmailProtocol", (ConnectionLimit, base), {
-        "line_length_limit": settings.smtp.max_line_bytes,
-        "limit": settings.smtp.max_connections_per_client,
-        "open_sessions": Counter(),
-    })
+    cls = type(
+        "HubmailProtocol",
+        (ConnectionLimit, base),
+        {
+            "line_length_limit": settings.smtp.max_line_bytes,
+            "limit": settings.smtp.max_connections_per_client,
+            "open_sessions": Counter(),
+        },
+    )
     hostname = settings.smtp.hostname or settings.site.domain
-    return lambda: cls(handler, data_size_limit=settings.smtp.max_message_bytes,
-                       enable_SMTPUTF8=True, hostname=hostname, ident="hubmail",
-                       timeout=settings.smtp.timeout)
+    return lambda: cls(
+        handler,
+        data_size_limit=settings.smtp.max_message_bytes,
+        enable_SMTPUTF8=True,
+        hostname=hostname,
+        ident="hubmail",
+        timeout=settings.smtp.timeout,
+    )
 
 
 async def start_server(settings: Settings, spool: Spool, on_spooled: Callable[[], None]) -> asyncio.Server:
     host, port = split_listen(str(settings.path), "smtp.listen", settings.smtp.listen)
     handler = IngressHandler(settings, spool, on_spooled)
     return await asyncio.get_running_loop().create_server(
-        protocol_factory(settings, handler), host=host, port=port)
+        protocol_factory(settings, handler), host=host, port=port
+    )

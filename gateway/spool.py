@@ -41,7 +41,9 @@ class Spool:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.tmp, self.new, self.tries, self.failed_dir = (root / n for n in ("tmp", "new", "tries", "failed"))
+        self.tmp, self.new, self.tries, self.failed_dir = (
+            root / n for n in ("tmp", "new", "tries", "failed")
+        )
         for folder in (self.tmp, self.new, self.tries, self.failed_dir):
             folder.mkdir(parents=True, exist_ok=True)
 

@@ -37,8 +37,9 @@ class Outcome:
 
 
 class Worker:
-    def __init__(self, settings: Settings, engine: Engine, spool: Spool,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, spool: Spool, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
         self.settings, self.engine, self.spool, self.clock = settings, engine, spool, clock
         self.limits = ParseLimits(**vars(settings.limits))
         self.templates = environment()
@@ -106,38 +107,66 @@ class Worker:
             found.setdefault(where.space or recipient, where)  # one post per space
         return list(found.values())
 
-    def _store_one(self, session: Session, where: Route, envelope: Envelope,
-                   message: ParsedMessage, raw: bytes) -> str:
+    def _store_one(
+        self, session: Session, where: Route, envelope: Envelope, message: ParsedMessage, raw: bytes
+    ) -> str:
         space = space_row(session, where.space)
         if find_post(session, space.id, message.message_id) is not None:
             return "duplicate"
         config = self.settings.space(where.space)
-        verdict = evaluate(Check(message, raw, envelope.mail_from, config, self.settings.site.domain, self.clock()))
+        verdict = evaluate(
+            Check(message, raw, envelope.mail_from, config, self.settings.site.domain, self.clock())
+        )
         question = question_row(session, space.id, where.question) if where.question else None
         post = store_post(
-            session, space_id=space.id, question_id=question.id if question else None,
-            status=STATUS_OF[verdict.action], message=message, raw=raw,
-            envelope_from=envelope.mail_from, received_at=dt.datetime.fromisoformat(envelope.received_at),
+            session,
+            space_id=space.id,
+            question_id=question.id if question else None,
+            status=STATUS_OF[verdict.action],
+            message=message,
+            raw=raw,
+            envelope_from=envelope.mail_from,
+            received_at=dt.datetime.fromisoformat(envelope.received_at),
             attachment_root=self.settings.data_path / "attachments",
-            reason=verdict.reason, notes=verdict.notes,
+            reason=verdict.reason,
+            notes=verdict.notes,
         )
         if verdict.action == "reject":
             self._refuse(session, envelope, message, verdict, post.id, where.space)
         return STATUS_OF[verdict.action] + (f" ({verdict.rule}: {verdict.reason})" if verdict.rule else "")
 
-    def _refuse(self, session: Session, envelope: Envelope, message: ParsedMessage,
-                verdict: Verdict, post_id: int, slug: str) -> None:
+    def _refuse(
+        self,
+        session: Session,
+        envelope: Envelope,
+        message: ParsedMessage,
+        verdict: Verdict,
+        post_id: int,
+        slug: str,
+    ) -> None:
         """Tell the envelope sender why (RFC 3834 §4: answer the return path, rate-limited)."""
         recipient = envelope.mail_from.strip("<>")
         site, outbound = self.settings.site, self.settings.outbound
-        if not recipient or replied_recently(session, "refusal", recipient, dt.timedelta(hours=1),
-                                              outbound.replies_per_hour):
+        if not recipient or replied_recently(
+            session, "refusal", recipient, dt.timedelta(hours=1), outbound.replies_per_hour
+        ):
             return
         text = self.templates.get_template("mail/refusal.txt").render(
-            subject=message.subject or "(no subject)", address=f"{slug}@{site.domain}",
-            reason=verdict.reason, archive_url=f"{site.base_url}/{slug}/", reference=f"P{post_id}",
-            site_name=site.name, domain=site.domain)
-        letter = Letter(to=recipient, subject=f"Not accepted: {message.subject or '(no subject)'}",
-                        text=text, sender=f"{slug}-owner@{site.domain}", sender_name=site.name,
-                        in_reply_to=message.message_id, references=tuple(message.references))
+            subject=message.subject or "(no subject)",
+            address=f"{slug}@{site.domain}",
+            reason=verdict.reason,
+            archive_url=f"{site.base_url}/{slug}/",
+            reference=f"P{post_id}",
+            site_name=site.name,
+            domain=site.domain,
+        )
+        letter = Letter(
+            to=recipient,
+            subject=f"Not accepted: {message.subject or '(no subject)'}",
+            text=text,
+            sender=f"{slug}-owner@{site.domain}",
+            sender_name=site.name,
+            in_reply_to=message.message_id,
+            references=tuple(message.references),
+        )
         queue(session, "refusal", letter, site.domain)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import logging
 import re
 from dataclasses import dataclass
 
@@ -29,7 +28,8 @@ BOUNCE_WORDS = re.compile(
     rb"postmaster|unknown user|user unknown|no such (user|address|mailbox|recipient)|"
     rb"mailbox (unavailable|full|is full|not found|does not exist)|permanent(ly)? (error|fail)|"
     rb"recipient address rejected|could not (be )?(deliver|sent)|failed recipient|virus|"
-    rb"delivery-status|final-recipient|delayed")
+    rb"delivery-status|final-recipient|delayed"
+)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,15 @@ closes = 2020-02-01T00:00:00Z
 """
 
 
-def config_text(*, smtp_port: int = 2525, outbound_port: int = 2599, protocol: str = "smtp",
-                database: str = "", dates: str = "", extra: str = "") -> str:
+def config_text(
+    *,
+    smtp_port: int = 2525,
+    outbound_port: int = 2599,
+    protocol: str = "smtp",
+    database: str = "",
+    dates: str = "",
+    extra: str = "",
+) -> str:
     return f"""
 [site]
 domain = "hub.example.org"

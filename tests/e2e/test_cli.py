@@ -10,8 +10,14 @@ from tests.support.hubserver import HUBMAIL
 
 
 def hubmail(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([HUBMAIL, *args], capture_output=True, text=True, timeout=60, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [HUBMAIL, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def test_init_writes_a_working_demo_and_keeps_it(tmp_path):
@@ -31,8 +37,12 @@ def test_config_is_found_through_the_environment_and_the_working_folder(tmp_path
     hubmail("init", str(tmp_path))
     here = hubmail("spaces", "--json", cwd=tmp_path)
     assert here.returncode == 0 and json.loads(here.stdout)[0]["slug"] == "unece-review"
-    elsewhere = subprocess.run([HUBMAIL, "spaces", "--json"], capture_output=True, text=True,
-                               env={**os.environ, "HUBMAIL_CONFIG": str(tmp_path / "hubmail.toml")})
+    elsewhere = subprocess.run(
+        [HUBMAIL, "spaces", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HUBMAIL_CONFIG": str(tmp_path / "hubmail.toml")},
+    )
     assert json.loads(elsewhere.stdout)[0]["slug"] == "unece-review"
 
 

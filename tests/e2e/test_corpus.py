@@ -46,8 +46,11 @@ def test_every_corpus_message_is_stored_or_refused(tmp_path, sink):
                 client.mail("corpus@sender.example")
                 client.rcpt("unece-review@hub.example.org")
                 answers[row["file"]] = client.data(wire_bytes(row))
-        wait_for(lambda: b'"spool_pending": 0' in hub.cli("status", "--json").stdout, 120,
-                 what="the worker to empty the spool")
+        wait_for(
+            lambda: b'"spool_pending": 0' in hub.cli("status", "--json").stdout,
+            120,
+            what="the worker to empty the spool",
+        )
         status = hub.cli("status", "--json").stdout.decode()
         posts = {p["message_id"]: p for p in hub.posts()}
     finally:

@@ -13,8 +13,9 @@ from tests.support.hubserver import HubServer
 SENDERS, PER_SENDER, KILLS = 4, 75, 4
 
 
-def send_burst(hub: HubServer, sender: int, acknowledged: set[str], lock: threading.Lock,
-               done: threading.Event) -> None:
+def send_burst(
+    hub: HubServer, sender: int, acknowledged: set[str], lock: threading.Lock, done: threading.Event
+) -> None:
     """Send this sender's messages, retrying (like an MTA) whatever was not acknowledged."""
     queue = [f"s{sender}-m{n}@ngo.example" for n in range(PER_SENDER)]
     while queue:
@@ -36,8 +37,10 @@ def test_nothing_acknowledged_is_lost_or_doubled(tmp_path, sink, database):
     acknowledged: set[str] = set()
     lock = threading.Lock()
     finished = [threading.Event() for _ in range(SENDERS)]
-    threads = [threading.Thread(target=send_burst, args=(hub, n, acknowledged, lock, finished[n]), daemon=True)
-               for n in range(SENDERS)]
+    threads = [
+        threading.Thread(target=send_burst, args=(hub, n, acknowledged, lock, finished[n]), daemon=True)
+        for n in range(SENDERS)
+    ]
     for thread in threads:
         thread.start()
     chaos = random.Random(7)

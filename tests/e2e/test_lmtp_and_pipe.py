@@ -14,8 +14,11 @@ def test_lmtp_gives_one_status_per_recipient(tmp_path):
         try:
             client = smtplib.LMTP("127.0.0.1", hub.smtp_port)
             client.ehlo()  # smtplib's LMTP sends LHLO
-            refused = client.sendmail("ana@ngo.example", ["unece-review@hub.example.org",
-                                      "unece-review+q1@hub.example.org"], message("lmtp@ngo.example"))
+            refused = client.sendmail(
+                "ana@ngo.example",
+                ["unece-review@hub.example.org", "unece-review+q1@hub.example.org"],
+                message("lmtp@ngo.example"),
+            )
             client.quit()
             assert refused == {}
             [post] = hub.wait_for_posts(1)
@@ -26,8 +29,15 @@ def test_lmtp_gives_one_status_per_recipient(tmp_path):
 
 def test_deliver_exit_codes(tmp_path):
     hub = HubServer(tmp_path, 9)  # not started: deliver only spools
-    ok = hub.cli("deliver", "--to", "unece-review+q1@hub.example.org", "--from", "ana@ngo.example",
-                 input=message("piped@ngo.example"), check=False)
+    ok = hub.cli(
+        "deliver",
+        "--to",
+        "unece-review+q1@hub.example.org",
+        "--from",
+        "ana@ngo.example",
+        input=message("piped@ngo.example"),
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     unknown = hub.cli("deliver", "--to", "nobody@hub.example.org", input=message("x@y"), check=False)
     assert unknown.returncode == 67 and b"unknown address" in unknown.stderr

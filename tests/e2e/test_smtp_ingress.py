@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import signal
-import time
 import smtplib
+import time
 from email import message_from_bytes, policy
 
 import pytest
@@ -15,9 +15,11 @@ DOMAIN = "hub.example.org"
 
 
 def message(mid: str, subject: str = "Our contribution", extra: str = "", body: str = "Hello.") -> bytes:
-    return (f"From: Ana Pérez <ana@ngo.example>\r\nTo: unece-review@{DOMAIN}\r\nSubject: {subject}\r\n"
-            f"Message-ID: <{mid}>\r\nDate: Sat, 20 Jan 2024 10:00:00 +0000\r\n{extra}"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+    return (
+        f"From: Ana Pérez <ana@ngo.example>\r\nTo: unece-review@{DOMAIN}\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{mid}>\r\nDate: Sat, 20 Jan 2024 10:00:00 +0000\r\n{extra}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
 
 
 def test_accepted_message_is_held_in_its_question(server):
@@ -85,8 +87,13 @@ def test_replies_are_threaded_and_duplicates_stored_once(server):
     root, child = server.wait_for_posts(2)
     assert child["parent_message_id"] == "root@ngo.example" and child["parent_id"] == root["id"]
     assert child["question"] == 1 and child["thread_id"] == root["id"]
-    wait_for(lambda: server.cli("status", "--json").stdout and
-             b'"spool_pending": 0' in server.cli("status", "--json").stdout, what="empty spool")
+    wait_for(
+        lambda: (
+            server.cli("status", "--json").stdout
+            and b'"spool_pending": 0' in server.cli("status", "--json").stdout
+        ),
+        what="empty spool",
+    )
     assert len(server.posts()) == 2
 
 
@@ -108,8 +115,10 @@ def test_huge_header_block_is_refused_with_a_reason(server):
 
 def test_bare_lf_cannot_smuggle_a_second_message(server):
     # CVE-2023-51764 family: only CRLF.CRLF ends DATA.
-    smuggled = (message("outer@ngo.example").rstrip(b"\r\n") + b"\n.\nMAIL FROM:<evil@x.example>\n"
-                b"RCPT TO:<unece-review@hub.example.org>\nDATA\nMessage-ID: <smuggled@x>\n\nevil\n")
+    smuggled = (
+        message("outer@ngo.example").rstrip(b"\r\n") + b"\n.\nMAIL FROM:<evil@x.example>\n"
+        b"RCPT TO:<unece-review@hub.example.org>\nDATA\nMessage-ID: <smuggled@x>\n\nevil\n"
+    )
     with server.smtp() as client:
         client.sendmail("ana@ngo.example", [f"unece-review@{DOMAIN}"], smuggled)
     server.wait_for_posts(1)
@@ -138,7 +147,9 @@ def test_too_many_connections_from_one_client_get_421(tmp_path, sink):
     from tests.support.hubserver import HubServer
 
     hub = HubServer(tmp_path, sink.port, extra="").start()
-    hub.config.write_text(hub.config.read_text().replace("[smtp]\n", "[smtp]\nmax_connections_per_client = 3\n"))
+    hub.config.write_text(
+        hub.config.read_text().replace("[smtp]\n", "[smtp]\nmax_connections_per_client = 3\n")
+    )
     hub.stop()
     hub.start()
     try:

@@ -75,9 +75,10 @@ class HubServer:
         self.log = folder / "serve.log"
 
     def start(self) -> HubServer:
-        log = open(self.log, "ab")
-        self.process = subprocess.Popen([HUBMAIL, "serve", "--config", str(self.config)],
-                                        stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [HUBMAIL, "serve", "--config", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
         wait_for(self._accepting, 30, what=f"hubmail serve on port {self.smtp_port}")
         return self
 
@@ -105,15 +106,23 @@ class HubServer:
         return client
 
     def cli(self, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([HUBMAIL, *args, "--config", str(self.config)], input=input,
-                                capture_output=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+        result = subprocess.run(
+            [HUBMAIL, *args, "--config", str(self.config)],
+            input=input,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"hubmail {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}")
+            raise AssertionError(
+                f"hubmail {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}"
+            )
         return result
 
     def posts(self, *args: str) -> list[dict]:
         return json.loads(self.cli("posts", "--json", *args).stdout)
 
     def wait_for_posts(self, count: int, *args: str, timeout: float = 30) -> list[dict]:
-        return wait_for(lambda: (p := self.posts(*args)) and len(p) >= count and p, timeout,
-                        what=f"{count} posts")
+        return wait_for(
+            lambda: (p := self.posts(*args)) and len(p) >= count and p, timeout, what=f"{count} posts"
+        )

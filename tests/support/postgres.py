@@ -54,15 +54,23 @@ def throwaway_postgres(folder: Path) -> Iterator[str]:
     folder.mkdir(parents=True, exist_ok=True)
     hand_over(folder, owner)
     user = "nobody" if owner else os.environ.get("USER", "postgres")
-    _run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8", "--locale=C",
-          "-U", user], owner)
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} " \
-              "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60",
-          "start"], owner, log)
+    _run(
+        [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8", "--locale=C", "-U", user],
+        owner,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    _run(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"],
+        owner,
+        log,
+    )
     try:
-        _run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "hubmail"],
-             owner, log)
+        _run(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "hubmail"], owner, log
+        )
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/hubmail"
     finally:
         _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], owner, log)

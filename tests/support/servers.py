@@ -45,7 +45,7 @@ def hand_over(path: Path, owner: tuple[int, int] | None) -> None:
         if folder == Path("/"):
             break
         os.chmod(folder, os.stat(folder).st_mode | 0o711)
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chown(root, *owner)
         for name in files:
             os.chown(Path(root) / name, *owner)

@@ -67,8 +67,15 @@ def _create_post() -> None:
         sa.Column("raw_sha256", sa.String(64), nullable=False),
         sa.UniqueConstraint("space_id", "message_id"),
     )
-    for column in ("space_id", "question_id", "status", "received_at", "parent_message_id",
-                   "parent_id", "thread_id"):
+    for column in (
+        "space_id",
+        "question_id",
+        "status",
+        "received_at",
+        "parent_message_id",
+        "parent_id",
+        "thread_id",
+    ):
         op.create_index(f"ix_post_{column}", "post", [column])
 
 

@@ -10,11 +10,13 @@ from archive.parsing import MessageRefused, ParseLimits, check_acceptable, parse
 
 
 def test_plain_message_fields():
-    raw = (b"From: =?utf-8?q?Fran=C3=A7ois_Dupr=C3=A9?= <francois@ngo.example>\r\n"
-           b"Subject: =?utf-8?b?UHLDqXNlbnRhdGlvbg==?=\r\n"
-           b"Date: Thu, 18 Jan 2024 10:00:00 +0100\r\n"
-           b"Message-ID: <abc@ngo.example>\r\nIn-Reply-To: <parent@x.example>\r\n"
-           b"References: <root@x.example> <parent@x.example>\r\n\r\nBonjour\r\n")
+    raw = (
+        b"From: =?utf-8?q?Fran=C3=A7ois_Dupr=C3=A9?= <francois@ngo.example>\r\n"
+        b"Subject: =?utf-8?b?UHLDqXNlbnRhdGlvbg==?=\r\n"
+        b"Date: Thu, 18 Jan 2024 10:00:00 +0100\r\n"
+        b"Message-ID: <abc@ngo.example>\r\nIn-Reply-To: <parent@x.example>\r\n"
+        b"References: <root@x.example> <parent@x.example>\r\n\r\nBonjour\r\n"
+    )
     m = parse_message(raw)
     assert (m.from_addr, m.from_name) == ("francois@ngo.example", "François Dupré")
     assert m.subject == "Présentation"
@@ -35,8 +37,10 @@ def test_missing_message_id_is_generated_stably():
 
 
 def test_broken_date_and_unknown_charset_become_defects():
-    raw = (b"From: a@b.example\r\nDate: yesterday-ish\r\nMessage-ID: <x@y>\r\n"
-           b"Content-Type: text/plain; charset=x-unknown\r\n\r\ncaf\xe9\r\n")
+    raw = (
+        b"From: a@b.example\r\nDate: yesterday-ish\r\nMessage-ID: <x@y>\r\n"
+        b"Content-Type: text/plain; charset=x-unknown\r\n\r\ncaf\xe9\r\n"
+    )
     m = parse_message(raw)
     assert m.sent_at is None
     assert "unreadable Date" in m.defects
@@ -51,12 +55,14 @@ def test_bare_lf_and_8bit_headers():
 
 
 def test_html_and_attachments():
-    raw = (b"From: a@b.example\r\nMessage-ID: <h@x>\r\nMIME-Version: 1.0\r\n"
-           b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
-           b"--B\r\nContent-Type: text/html\r\n\r\n<p>Hi <b>there</b></p>\r\n"
-           b"--B\r\nContent-Type: application/pdf\r\n"
-           b'Content-Disposition: attachment; filename="../../etc/\xe2\x80\xaereport.pdf"\r\n'
-           b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--B--\r\n")
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <h@x>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/html\r\n\r\n<p>Hi <b>there</b></p>\r\n"
+        b"--B\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="../../etc/\xe2\x80\xaereport.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--B--\r\n"
+    )
     m = parse_message(raw)
     assert "<b>there</b>" in m.body_html
     [attachment] = m.attachments
@@ -65,11 +71,17 @@ def test_html_and_attachments():
     assert attachment.filename.endswith("report.pdf")
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd", "passwd"), ("C:\\x\\nul.txt", "attachment-nul.txt"),
-    ("a\x00b.txt", "a_b.txt"), ("", "attachment"), ("...", "attachment"),
-    ("evil\u202etxt.exe", "evil_txt.exe"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\nul.txt", "attachment-nul.txt"),
+        ("a\x00b.txt", "a_b.txt"),
+        ("", "attachment"),
+        ("...", "attachment"),
+        ("evil\u202etxt.exe", "evil_txt.exe"),
+    ],
+)
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
 
@@ -78,8 +90,11 @@ def test_thousand_nested_multiparts_do_not_crash():
     # RELIABILITY.md 3: 1,000 nested multiparts raise RecursionError in the stdlib parser.
     depth = 1000
     head = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(depth))
-    raw = (b"From: a@b.example\r\nMessage-ID: <deep@x>\r\nMIME-Version: 1.0\r\n"
-           + head.encode() + b"Content-Type: text/plain\r\n\r\ndeep\r\n")
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <deep@x>\r\nMIME-Version: 1.0\r\n"
+        + head.encode()
+        + b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+    )
     m = parse_message(raw)
     assert m.message_id == "deep@x"
     assert any("nest" in d.lower() for d in m.defects)
@@ -109,12 +124,15 @@ def test_encoded_words_just_under_the_cap_decode_fast():
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("mod@hub.example <attacker@evil.example>", "not exactly one valid address"),
-    ('"mod@hub.example" <attacker@evil.example>', "display name looks like an address"),
-    ("a@b.example, c@d.example", "not exactly one valid address"),
-    ("undisclosed-recipients:;", "not exactly one valid address"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("mod@hub.example <attacker@evil.example>", "not exactly one valid address"),
+        ('"mod@hub.example" <attacker@evil.example>', "display name looks like an address"),
+        ("a@b.example, c@d.example", "not exactly one valid address"),
+        ("undisclosed-recipients:;", "not exactly one valid address"),
+    ],
+)
 def test_ambiguous_senders_are_refused(value, problem):
     address, _, why = single_sender([value])
     assert address == "" and problem in why

@@ -5,18 +5,48 @@ from hypothesis import strategies as st
 
 from archive.parsing import MessageRefused, ParseLimits, check_acceptable, parse_message
 
-HEADER_NAMES = st.sampled_from(["From", "Subject", "Message-ID", "In-Reply-To", "References", "Date",
-                                "Content-Type", "Content-Transfer-Encoding", "Content-Disposition"])
+HEADER_NAMES = st.sampled_from(
+    [
+        "From",
+        "Subject",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Date",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+    ]
+)
 HEADER_VALUES = st.one_of(
     st.text(max_size=200),
-    st.sampled_from(['multipart/mixed; boundary="b"', "text/plain; charset=x-unknown", "base64",
-                     "=?utf-8?q?caf=C3=A9?=", "=?bogus?b?!!!?=", "<a@b> <c@d>", "(((", "a@b, c@d",
-                     'attachment; filename*=utf-8\'\'%E2%80%AEevil.exe', "quoted-printable"]),
+    st.sampled_from(
+        [
+            'multipart/mixed; boundary="b"',
+            "text/plain; charset=x-unknown",
+            "base64",
+            "=?utf-8?q?caf=C3=A9?=",
+            "=?bogus?b?!!!?=",
+            "<a@b> <c@d>",
+            "(((",
+            "a@b, c@d",
+            "attachment; filename*=utf-8''%E2%80%AEevil.exe",
+            "quoted-printable",
+        ]
+    ),
 )
 HEADERS = st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=8)
-BODIES = st.one_of(st.binary(max_size=500), st.sampled_from([
-    b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--", b"--b\r\n\r\n--b", b"=ZZ=\r\n",
-    b"--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: x\r\n\r\n--b--"]))
+BODIES = st.one_of(
+    st.binary(max_size=500),
+    st.sampled_from(
+        [
+            b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--",
+            b"--b\r\n\r\n--b",
+            b"=ZZ=\r\n",
+            b"--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: x\r\n\r\n--b--",
+        ]
+    ),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

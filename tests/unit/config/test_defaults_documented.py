@@ -29,8 +29,10 @@ def documented_keys() -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("key", [f"{section}.{field.name}" for section, cls in SECTIONS.items()
-                                 for field in dataclasses.fields(cls)])
+@pytest.mark.parametrize(
+    "key",
+    [f"{section}.{field.name}" for section, cls in SECTIONS.items() for field in dataclasses.fields(cls)],
+)
 def test_setting_is_documented_with_a_comment(key):
     keys = documented_keys()
     assert key in keys, f"{key} is missing from config/defaults.toml"
@@ -44,5 +46,5 @@ def test_documented_keys_all_exist():
 
 @pytest.mark.parametrize("key", sorted((SPACE_KEYS - {"questions"}) | QUESTION_KEYS))
 def test_space_key_is_in_the_commented_example(key):
-    example = TEXT[TEXT.index("# [[spaces]]"):]
+    example = TEXT[TEXT.index("# [[spaces]]") :]
     assert re.search(rf"^# {key}\s*=", example, re.MULTILINE), key

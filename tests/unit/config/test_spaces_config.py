@@ -8,7 +8,7 @@ import pytest
 
 from config import ConfigError, load_settings
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HEAD = '[site]\nsecret_key = "s3cret"\n'
 GOOD = """
 [[spaces]]
@@ -62,45 +62,98 @@ def test_is_open_at_the_boundaries(tmp_path):
 
 
 def test_dates_without_time_cover_whole_days(tmp_path):
-    [space] = load(tmp_path, GOOD.replace("2024-01-18T00:00:00Z", "2024-01-18")
-                   .replace("2024-02-29T23:59:59+01:00", "2024-02-29")).spaces
+    [space] = load(
+        tmp_path,
+        GOOD.replace("2024-01-18T00:00:00Z", "2024-01-18").replace("2024-02-29T23:59:59+01:00", "2024-02-29"),
+    ).spaces
     assert space.opens == dt.datetime(2024, 1, 18, tzinfo=UTC)
     assert space.closes == dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("old, new, key, problem", [
-    ('slug = "unece-review"', 'slug = "UNECE"', "spaces[0].slug", "is not a usable slug"),
-    ('slug = "unece-review"', 'slug = "moderate"', "spaces[0].slug", "is not a usable slug"),
-    ('slug = "unece-review"', 'slug = "x-request"', "spaces[0].slug", "is not a usable slug"),
-    ('title = "Review"', 'title = "Review"\ncolour = "red"', "spaces[0].colour", "unknown key"),
-    ("opens = 2024-01-18T00:00:00Z", "opens = 2024-01-18T00:00:00", "spaces.unece-review.opens",
-     "needs a time zone"),
-    ("opens = 2024-01-18T00:00:00Z", 'opens = "soon"', "spaces.unece-review.opens", "is not a date"),
-    ("opens = 2024-01-18T00:00:00Z", "opens = 2024-03-18T00:00:00Z", "spaces.unece-review.closes",
-     "is not after opens"),
-    ('title = "Review"', 'title = "Review"\nvisibility = "secret"', "spaces.unece-review.visibility",
-     "is not one of public, registered, private"),
-    ('title = "Review"', 'title = "Review"\nposting = "nobody"', "spaces.unece-review.posting",
-     "is not one of anyone, members, allowlist"),
-    ('moderators = ["Mia@UN.example"]', "moderators = []", "spaces.unece-review.moderators",
-     "at least one moderator"),
-    ('moderators = ["Mia@UN.example"]', 'moderators = ["mia"]', "spaces.unece-review.moderators",
-     "is not an email address"),
-    ('languages = ["en", "fr"]', 'languages = ["english"]', "spaces.unece-review.languages",
-     "is not a language code"),
-    ('languages = ["en", "fr"]', 'languages = ["en", "en"]', "spaces.unece-review.languages",
-     "lists a language twice"),
-    ('title = "Review"', 'title = "Review"\ntimezone = "Mars/Olympus"', "spaces.unece-review.timezone",
-     "is not a time zone name"),
-    ("number = 2", "number = 1", "spaces.unece-review.questions[1].number", "is listed twice"),
-    ("number = 2", "number = 0", "spaces.unece-review.questions[1].number", "is not a number from 1"),
-    ('text = "Challenges?"', 'text = ""', "spaces.unece-review.questions[2].text.en",
-     "must be a non-empty string"),
-    ('text = "Challenges?"', 'text = { english = "x" }', "spaces.unece-review.questions[2].text.english",
-     "is not a language code"),
-    ('text = "Challenges?"', 'text = "x"\nhint = "y"', "spaces.unece-review.questions[1].hint",
-     "unknown key"),
-])
+@pytest.mark.parametrize(
+    "old, new, key, problem",
+    [
+        ('slug = "unece-review"', 'slug = "UNECE"', "spaces[0].slug", "is not a usable slug"),
+        ('slug = "unece-review"', 'slug = "moderate"', "spaces[0].slug", "is not a usable slug"),
+        ('slug = "unece-review"', 'slug = "x-request"', "spaces[0].slug", "is not a usable slug"),
+        ('title = "Review"', 'title = "Review"\ncolour = "red"', "spaces[0].colour", "unknown key"),
+        (
+            "opens = 2024-01-18T00:00:00Z",
+            "opens = 2024-01-18T00:00:00",
+            "spaces.unece-review.opens",
+            "needs a time zone",
+        ),
+        ("opens = 2024-01-18T00:00:00Z", 'opens = "soon"', "spaces.unece-review.opens", "is not a date"),
+        (
+            "opens = 2024-01-18T00:00:00Z",
+            "opens = 2024-03-18T00:00:00Z",
+            "spaces.unece-review.closes",
+            "is not after opens",
+        ),
+        (
+            'title = "Review"',
+            'title = "Review"\nvisibility = "secret"',
+            "spaces.unece-review.visibility",
+            "is not one of public, registered, private",
+        ),
+        (
+            'title = "Review"',
+            'title = "Review"\nposting = "nobody"',
+            "spaces.unece-review.posting",
+            "is not one of anyone, members, allowlist",
+        ),
+        (
+            'moderators = ["Mia@UN.example"]',
+            "moderators = []",
+            "spaces.unece-review.moderators",
+            "at least one moderator",
+        ),
+        (
+            'moderators = ["Mia@UN.example"]',
+            'moderators = ["mia"]',
+            "spaces.unece-review.moderators",
+            "is not an email address",
+        ),
+        (
+            'languages = ["en", "fr"]',
+            'languages = ["english"]',
+            "spaces.unece-review.languages",
+            "is not a language code",
+        ),
+        (
+            'languages = ["en", "fr"]',
+            'languages = ["en", "en"]',
+            "spaces.unece-review.languages",
+            "lists a language twice",
+        ),
+        (
+            'title = "Review"',
+            'title = "Review"\ntimezone = "Mars/Olympus"',
+            "spaces.unece-review.timezone",
+            "is not a time zone name",
+        ),
+        ("number = 2", "number = 1", "spaces.unece-review.questions[1].number", "is listed twice"),
+        ("number = 2", "number = 0", "spaces.unece-review.questions[1].number", "is not a number from 1"),
+        (
+            'text = "Challenges?"',
+            'text = ""',
+            "spaces.unece-review.questions[2].text.en",
+            "must be a non-empty string",
+        ),
+        (
+            'text = "Challenges?"',
+            'text = { english = "x" }',
+            "spaces.unece-review.questions[2].text.english",
+            "is not a language code",
+        ),
+        (
+            'text = "Challenges?"',
+            'text = "x"\nhint = "y"',
+            "spaces.unece-review.questions[1].hint",
+            "unknown key",
+        ),
+    ],
+)
 def test_space_mistakes(tmp_path, old, new, key, problem):
     error = mistake(tmp_path, GOOD.replace(old, new, 1))
     assert (error.key, problem in error.problem) == (key, True), error

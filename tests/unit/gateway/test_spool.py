@@ -10,7 +10,11 @@ def test_put_read_done(tmp_path):
     name = spool.put(Envelope("a@b.example", ["s@hub.example.org"], "smtp", "127.0.0.1"), b"raw\r\n")
     assert spool.pending() == [name] and list(spool.tmp.iterdir()) == []
     envelope, raw = spool.read(name)
-    assert (envelope.mail_from, envelope.recipients, raw) == ("a@b.example", ["s@hub.example.org"], b"raw\r\n")
+    assert (envelope.mail_from, envelope.recipients, raw) == (
+        "a@b.example",
+        ["s@hub.example.org"],
+        b"raw\r\n",
+    )
     assert spool.count_attempt(name) == 1 and spool.count_attempt(name) == 2
     spool.done(name)
     assert spool.pending() == [] and list(spool.tries.iterdir()) == []
@@ -27,7 +31,9 @@ def test_set_aside_and_retry(tmp_path):
     name = spool.put(Envelope("", ["s@h.example"], "pipe"), b"x")
     spool.count_attempt(name)
     spool.set_aside(name, "3 attempts; last error: boom")
-    assert spool.pending() == [] and [(f.name, f.error) for f in spool.failed()] == [(name, "3 attempts; last error: boom")]
+    assert spool.pending() == [] and [(f.name, f.error) for f in spool.failed()] == [
+        (name, "3 attempts; last error: boom")
+    ]
     assert spool.retry() == [name]
     assert spool.pending() == [name] and spool.failed() == []
     assert spool.count_attempt(name) == 1  # a fresh count after retry

@@ -16,12 +16,16 @@ NOW = dt.datetime(2024, 1, 20, tzinfo=dt.UTC)
 
 
 def message(mid: str, subject="Hello", extra="", sender="ana@ngo.example") -> bytes:
-    return (f"From: Ana <{sender}>\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n{extra}"
-            f"Date: Sat, 20 Jan 2024 10:00:00 +0000\r\n\r\nOur contribution.\r\n").encode()
+    return (
+        f"From: Ana <{sender}>\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n{extra}"
+        f"Date: Sat, 20 Jan 2024 10:00:00 +0000\r\n\r\nOur contribution.\r\n"
+    ).encode()
 
 
 def spool(hub, raw: bytes, *recipients: str, sender="ana@ngo.example") -> str:
-    return hub.spool.put(Envelope(sender, list(recipients) or ["unece-review+q1@hub.example.org"], "smtp"), raw)
+    return hub.spool.put(
+        Envelope(sender, list(recipients) or ["unece-review+q1@hub.example.org"], "smtp"), raw
+    )
 
 
 def posts(hub) -> list[Post]:
@@ -61,15 +65,22 @@ def test_reprocessing_the_same_spool_file_changes_nothing(hub):
     worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
     _, raw = hub.spool.read(name)
     worker.process(name)
-    hub.spool.new.joinpath(name).write_bytes(b'{"mail_from": "ana@ngo.example", "recipients": '
-                                             b'["unece-review+q1@hub.example.org"], "source": "smtp"}\n' + raw)
+    hub.spool.new.joinpath(name).write_bytes(
+        b'{"mail_from": "ana@ngo.example", "recipients": '
+        b'["unece-review+q1@hub.example.org"], "source": "smtp"}\n' + raw
+    )
     worker.process(name)
     assert len(posts(hub)) == 1
 
 
 def test_one_message_to_two_spaces_is_one_post_in_each(hub):
-    spool(hub, message("both@x"), "unece-review@hub.example.org", "unece-review+q2@hub.example.org",
-          "closed-space@hub.example.org")
+    spool(
+        hub,
+        message("both@x"),
+        "unece-review@hub.example.org",
+        "unece-review+q2@hub.example.org",
+        "closed-space@hub.example.org",
+    )
     Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
     stored = posts(hub)
     assert sorted(p.status for p in stored) == ["held", "rejected"]
@@ -80,8 +91,11 @@ def test_reply_joins_thread_and_question_whatever_the_address(hub):
     spool(hub, message("root@x"), "unece-review+q2@hub.example.org")
     worker.process_pending()
     spool(hub, message("child@x", "Re: Hello", "In-Reply-To: <root@x>\r\n"), "unece-review@hub.example.org")
-    spool(hub, message("grand@x", "Re: Re", "References: <root@x> <child@x> <unknown@x>\r\n"),
-          "unece-review+q1@hub.example.org")
+    spool(
+        hub,
+        message("grand@x", "Re: Re", "References: <root@x> <child@x> <unknown@x>\r\n"),
+        "unece-review+q1@hub.example.org",
+    )
     worker.process_pending()
     root, child, grand = posts(hub)
     assert child.parent_id == root.id and grand.parent_id == child.id

@@ -27,20 +27,23 @@ def test_ordinary_post_is_held(settings):
     assert verdict(settings, "Subject: Our report\r\n").action == "hold"
 
 
-@pytest.mark.parametrize("headers, rule", [
-    ("Auto-Submitted: auto-replied\r\n", "auto_submitted"),
-    ("Auto-Submitted: auto-generated; owner-email=x@y\r\n", "auto_submitted"),
-    ("Precedence: bulk\r\n", "precedence"),
-    ("Precedence: list\r\n", "precedence"),
-    ("List-Id: UNECE <unece-review.hub.example.org>\r\n", "loop"),
-    ("X-Hubmail-Loop: yes\r\n", "loop"),
-    ("X-Autoreply: yes\r\n", "auto_reply"),
-    ("Subject: Out of Office: back Monday\r\n", "auto_reply"),
-    ("Subject: Réponse automatique : absent\r\n", "auto_reply"),
-    ("Subject: Respuesta automática\r\n", "auto_reply"),
-    ("Subject: Автоответ: в отпуске\r\n", "auto_reply"),
-    ("Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n", "bounce"),
-])
+@pytest.mark.parametrize(
+    "headers, rule",
+    [
+        ("Auto-Submitted: auto-replied\r\n", "auto_submitted"),
+        ("Auto-Submitted: auto-generated; owner-email=x@y\r\n", "auto_submitted"),
+        ("Precedence: bulk\r\n", "precedence"),
+        ("Precedence: list\r\n", "precedence"),
+        ("List-Id: UNECE <unece-review.hub.example.org>\r\n", "loop"),
+        ("X-Hubmail-Loop: yes\r\n", "loop"),
+        ("X-Autoreply: yes\r\n", "auto_reply"),
+        ("Subject: Out of Office: back Monday\r\n", "auto_reply"),
+        ("Subject: Réponse automatique : absent\r\n", "auto_reply"),
+        ("Subject: Respuesta automática\r\n", "auto_reply"),
+        ("Subject: Автоответ: в отпуске\r\n", "auto_reply"),
+        ("Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n", "bounce"),
+    ],
+)
 def test_automatic_mail_is_discarded(settings, headers, rule):
     result = verdict(settings, headers)
     assert (result.action, result.rule) == ("discard", rule)
@@ -69,6 +72,8 @@ def test_space_not_yet_open(tmp_path):
 
 def test_unclear_sender_is_held_with_a_note(settings):
     raw = b"From: a@b.example, c@d.example\r\nMessage-ID: <x@y>\r\n\r\nbody\r\n"
-    check = Check(parse_message(raw), raw, "a@b.example", settings.space("unece-review"), "hub.example.org", NOW)
+    check = Check(
+        parse_message(raw), raw, "a@b.example", settings.space("unece-review"), "hub.example.org", NOW
+    )
     result = evaluate(check)
     assert result.action == "hold" and result.notes and "sender unclear" in result.notes[0]
