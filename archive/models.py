@@ -69,6 +69,9 @@ class Post(SQLModel, table=True):
     envelope_from: str = ""
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     raw_sha256: str = Field(max_length=64)
+    decided_by: str = ""
+    decided_at: dt.datetime | None = _optional_when()
+    published_at: dt.datetime | None = _optional_when()
 
 
 class OutgoingMail(SQLModel, table=True):

@@ -28,6 +28,8 @@ class Letter:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     auto_submitted: str = "auto-replied"
+    reply_to: str = ""
+    original: bytes | None = None  # attached, byte for byte, as message/rfc822
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -41,6 +43,9 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     msg["Date"] = email.utils.format_datetime(utcnow())
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = letter.auto_submitted
+    msg["X-Hubmail-Loop"] = domain  # our own mail coming back is discarded (moderation.rules.loop)
+    if letter.reply_to:
+        msg["Reply-To"] = clean_text(letter.reply_to)
     if letter.in_reply_to:
         msg["In-Reply-To"] = f"<{clean_text(letter.in_reply_to, 900)}>"
         chain = [*letter.references, letter.in_reply_to][-20:]
@@ -50,7 +55,22 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     msg.set_content(letter.text)
     if letter.html is not None:
         msg.add_alternative(letter.html, subtype="html")
-    return message_id.strip("<>"), msg.as_bytes()
+    if letter.original is None:
+        return message_id.strip("<>"), msg.as_bytes()
+    msg.make_mixed()
+    return message_id.strip("<>"), _attach_original(msg.as_bytes(), msg.get_boundary(), letter.original)
+
+
+def _attach_original(outer: bytes, boundary: str, original: bytes) -> bytes:
+    """Splice the original in byte for byte: re-serialising a broken message could fail or alter it."""
+    closing = f"--{boundary}--".encode()
+    body = original.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    part = (
+        f"--{boundary}\r\nContent-Type: message/rfc822\r\n"
+        'Content-Disposition: attachment; filename="original.eml"\r\n\r\n'
+    ).encode()
+    head, _, tail = outer.rpartition(closing)
+    return head + part + body + (b"" if body.endswith(b"\r\n") else b"\r\n") + closing + tail
 
 
 def queue(session: Session, kind: str, letter: Letter, domain: str, envelope_from: str = "") -> OutgoingMail:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -61,6 +62,16 @@ class OutboundSettings:
 
 
 @dataclass(frozen=True)
+class ModerationSettings:
+    token_days: int
+    require_authenticated: bool
+    trusted_authserv_id: str
+    inform_others: str
+    summary_time: str
+    summary_min_age_hours: int
+
+
+@dataclass(frozen=True)
 class WebSettings:
     listen: str
 
@@ -71,6 +82,7 @@ SECTIONS: dict[str, type] = {
     "limits": LimitSettings,
     "worker": WorkerSettings,
     "outbound": OutboundSettings,
+    "moderation": ModerationSettings,
     "web": WebSettings,
 }
 
@@ -85,6 +97,7 @@ class Settings:
     limits: LimitSettings
     worker: WorkerSettings
     outbound: OutboundSettings
+    moderation: ModerationSettings
     web: WebSettings
     spaces: tuple[SpaceConfig, ...]
 
@@ -132,6 +145,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     }
     site = sections["site"]
     _check_sections(name, site, sections["smtp"], sections["web"])
+    _check_moderation(name, sections["moderation"])
     spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)
     return Settings(path=path, spaces=spaces, **sections)
 
@@ -184,6 +198,21 @@ def _check_sections(file: str, site: SiteSettings, smtp: SmtpSettings, web: WebS
         raise ConfigError(file, "smtp.protocol", f"must be smtp or lmtp, not {smtp.protocol!r}")
     split_listen(file, "smtp.listen", smtp.listen)
     split_listen(file, "web.listen", web.listen)
+
+
+def _check_moderation(file: str, moderation: ModerationSettings) -> None:
+    if moderation.inform_others not in ("mail", "summary"):
+        raise ConfigError(file, "moderation.inform_others", "must be mail or summary")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", moderation.summary_time):
+        raise ConfigError(file, "moderation.summary_time", f"{moderation.summary_time!r} is not HH:MM")
+    if moderation.require_authenticated and not moderation.trusted_authserv_id:
+        raise ConfigError(
+            file,
+            "moderation.trusted_authserv_id",
+            "must name our MTA's authserv-id when require_authenticated is true",
+        )
+    if moderation.token_days < 1:
+        raise ConfigError(file, "moderation.token_days", "must be at least 1")
 
 
 def split_listen(file: str, key: str, listen: str) -> tuple[str, int]:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from config import Settings
+from moderation.tokens import InvalidToken, peek
 
 QUESTION = re.compile(r"^q([1-9][0-9]{0,2})$")
 
@@ -14,9 +15,10 @@ QUESTION = re.compile(r"^q([1-9][0-9]{0,2})$")
 class Route:
     """Where a recipient address leads: a kind, the space it belongs to, and any detail."""
 
-    kind: str  # "post" for now; later issues add request, owner, moderate, bounces, summary
+    kind: str  # post, moderate; later issues add request, owner, bounces, summary
     space: str | None = None
     question: int | None = None
+    detail: str = ""  # the token of moderate+TOKEN
 
 
 class Unroutable(ValueError):
@@ -25,7 +27,7 @@ class Unroutable(ValueError):
 
 # Kinds the worker knows how to handle; an address of another kind is refused at RCPT,
 # so nothing is accepted that would then sit unprocessed.
-HANDLED_KINDS = {"post"}
+HANDLED_KINDS = {"post", "moderate"}
 
 
 def route(address: str, settings: Settings) -> Route:
@@ -45,8 +47,14 @@ def _destination(base: str, detail: str, settings: Settings) -> Route:
             if detail:
                 raise Unroutable(f"no such address: {base}+{detail}")
             return Route(kind, base[: -len(suffix)])
-    if base in ("moderate", "bounces") and detail:
-        return Route(base)
+    if base == "moderate" and detail:
+        try:
+            peek(detail)  # only the form: whether it is genuine is for the worker to say, by mail
+        except InvalidToken as exc:
+            raise Unroutable(str(exc)) from None
+        return Route(base, detail=detail)
+    if base == "bounces" and detail:
+        return Route(base, detail=detail)
     space = settings.space(base)
     if space is None:
         raise Unroutable(f"no discussion space called {base!r}")

@@ -12,20 +12,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from archive.outgoing import Letter, queue, replied_recently
 from archive.parsing import ParsedMessage, ParseLimits, parse_message
-from archive.spaces import question_row, space_row
-from archive.store import find_post, store_post
 from config import Settings
 from config.database import session_scope, utcnow
 from gateway.routing import Route, Unroutable, route
 from gateway.spool import Envelope, Spool
-from moderation.chain import Verdict, evaluate
-from moderation.rules import Check
+from moderation.context import Moderation
+from moderation.intake import take_post
+from moderation.replies import handle_reply
 from templates import environment
 
 log = logging.getLogger("hubmail.worker")
-STATUS_OF = {"hold": "held", "reject": "rejected", "discard": "discarded"}
 
 
 @dataclass
@@ -104,69 +101,23 @@ class Worker:
             except Unroutable as exc:
                 log.warning("recipient %s no longer routes: %s", recipient, exc)
                 continue
-            found.setdefault(where.space or recipient, where)  # one post per space
+            found.setdefault(where.space or where.detail, where)  # one post per space
         return list(found.values())
 
     def _store_one(
         self, session: Session, where: Route, envelope: Envelope, message: ParsedMessage, raw: bytes
     ) -> str:
-        space = space_row(session, where.space)
-        if find_post(session, space.id, message.message_id) is not None:
-            return "duplicate"
-        config = self.settings.space(where.space)
-        verdict = evaluate(
-            Check(message, raw, envelope.mail_from, config, self.settings.site.domain, self.clock())
-        )
-        question = question_row(session, space.id, where.question) if where.question else None
-        post = store_post(
+        mod = Moderation(self.settings, self.clock(), self.templates)
+        if where.kind == "moderate":
+            return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
+        return take_post(
+            mod,
             session,
-            space_id=space.id,
-            question_id=question.id if question else None,
-            status=STATUS_OF[verdict.action],
-            message=message,
-            raw=raw,
+            slug=where.space,
+            question=where.question,
             envelope_from=envelope.mail_from,
             received_at=dt.datetime.fromisoformat(envelope.received_at),
+            message=message,
+            raw=raw,
             attachment_root=self.settings.data_path / "attachments",
-            reason=verdict.reason,
-            notes=verdict.notes,
         )
-        if verdict.action == "reject":
-            self._refuse(session, envelope, message, verdict, post.id, where.space)
-        return STATUS_OF[verdict.action] + (f" ({verdict.rule}: {verdict.reason})" if verdict.rule else "")
-
-    def _refuse(
-        self,
-        session: Session,
-        envelope: Envelope,
-        message: ParsedMessage,
-        verdict: Verdict,
-        post_id: int,
-        slug: str,
-    ) -> None:
-        """Tell the envelope sender why (RFC 3834 §4: answer the return path, rate-limited)."""
-        recipient = envelope.mail_from.strip("<>")
-        site, outbound = self.settings.site, self.settings.outbound
-        if not recipient or replied_recently(
-            session, "refusal", recipient, dt.timedelta(hours=1), outbound.replies_per_hour
-        ):
-            return
-        text = self.templates.get_template("mail/refusal.txt").render(
-            subject=message.subject or "(no subject)",
-            address=f"{slug}@{site.domain}",
-            reason=verdict.reason,
-            archive_url=f"{site.base_url}/{slug}/",
-            reference=f"P{post_id}",
-            site_name=site.name,
-            domain=site.domain,
-        )
-        letter = Letter(
-            to=recipient,
-            subject=f"Not accepted: {message.subject or '(no subject)'}",
-            text=text,
-            sender=f"{slug}-owner@{site.domain}",
-            sender_name=site.name,
-            in_reply_to=message.message_id,
-            references=tuple(message.references),
-        )
-        queue(session, "refusal", letter, site.domain)

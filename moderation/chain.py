@@ -19,15 +19,24 @@ CHAIN: tuple[tuple[Rule, str], ...] = (
     (rules.auto_reply, "discard"),
     (rules.space_not_open, "reject"),
     (rules.sender_unclear, "note"),
+    (rules.trusted_sender, "accept"),
 )
 
 
 @dataclass(frozen=True)
 class Verdict:
-    action: str  # hold, reject, discard
+    action: str  # hold, accept (publish at once), reject, discard
     rule: str = ""
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+def automatic_reason(check: Check) -> str | None:
+    """Why a message is automatic (a loop, bounce or auto-reply), or None for a person's mail."""
+    for rule, action in CHAIN:
+        if action == "discard" and (reason := rule(check)):
+            return reason
+    return None
 
 
 def evaluate(check: Check, chain: tuple[tuple[Rule, str], ...] = CHAIN) -> Verdict:

@@ -39,9 +39,10 @@ class Check:
     message: ParsedMessage
     raw: bytes
     envelope_from: str
-    space: SpaceConfig
+    space: SpaceConfig | None  # None for mail to hubmail itself (moderation replies)
     domain: str
     now: dt.datetime
+    trusted: bool = False  # the sender was trusted in this space by `approve trust`
 
 
 def loop(check: Check) -> str | None:
@@ -106,6 +107,8 @@ def auto_reply(check: Check) -> str | None:
 
 def space_not_open(check: Check) -> str | None:
     space, now = check.space, check.now
+    if space is None:
+        return None
     if space.opens and now < space.opens:
         return f"The discussion “{space.title}” opens on {space.opens:%d %B %Y at %H:%M} UTC."
     if space.closes and now > space.closes:
@@ -116,3 +119,7 @@ def space_not_open(check: Check) -> str | None:
 def sender_unclear(check: Check) -> str | None:
     problem = check.message.from_problem
     return f"sender unclear ({problem})" if problem else None
+
+
+def trusted_sender(check: Check) -> str | None:
+    return f"{check.message.from_addr} is trusted in this space" if check.trusted else None

@@ -5,6 +5,8 @@ import pytest
 from gateway.routing import Route, Unroutable, route
 from tests.configs import make_settings
 
+TOKEN = "h1-2-" + "a" * 26
+
 
 @pytest.fixture()
 def settings(tmp_path):
@@ -18,6 +20,7 @@ def settings(tmp_path):
         ("unece-review+q2@hub.example.org", Route("post", "unece-review", 2)),
         ("UNECE-Review+Q1@HUB.example.org", Route("post", "unece-review", 1)),
         ("<unece-review+q1@hub.example.org>", Route("post", "unece-review", 1)),
+        (f"moderate+{TOKEN}@hub.example.org", Route("moderate", detail=TOKEN)),
     ],
 )
 def test_space_and_question_addresses(settings, address, expected):
@@ -35,7 +38,8 @@ def test_space_and_question_addresses(settings, address, expected):
         ("no-at-sign", "not a mail domain"),
         # Known kinds whose handlers come with later issues are refused, never accepted and left.
         ("unece-review-request@hub.example.org", "not served here yet"),
-        ("moderate+abc@hub.example.org", "not served here yet"),
+        ("bounces+abc@hub.example.org", "not served here yet"),
+        ("moderate+abc@hub.example.org", "not a moderation address we issued"),
     ],
 )
 def test_refusals_say_why(settings, address, reason):

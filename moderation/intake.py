@@ -1,0 +1,74 @@
+"""A new post: policy, then stored as held (notices and a receipt), published, rejected or discarded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from archive.models import Post
+from archive.parsing import ParsedMessage
+from archive.spaces import question_row, space_row
+from archive.store import find_post, store_post
+from moderation.chain import evaluate
+from moderation.context import Moderation
+from moderation.decisions import is_trusted
+from moderation.notices import queue_hold_notices, queue_policy_refusal, queue_receipt
+from moderation.rules import Check
+
+STATUS_OF = {"hold": "held", "accept": "published", "reject": "rejected", "discard": "discarded"}
+
+
+def take_post(
+    mod: Moderation,
+    session: Session,
+    *,
+    slug: str,
+    question: int | None,
+    envelope_from: str,
+    received_at: dt.datetime,
+    message: ParsedMessage,
+    raw: bytes,
+    attachment_root: Path,
+) -> str:
+    """Store the message once in the space; returns what became of it, for the log."""
+    space = space_row(session, slug)
+    if find_post(session, space.id, message.message_id) is not None:
+        return "duplicate"
+    config = mod.settings.space(slug)
+    trusted = is_trusted(session, space.id, message.from_addr)
+    verdict = evaluate(Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted))
+    notes = verdict.notes + _first_post(session, space.id, message.from_addr)
+    row = question_row(session, space.id, question) if question else None
+    post = store_post(
+        session,
+        space_id=space.id,
+        question_id=row.id if row else None,
+        status=STATUS_OF[verdict.action],
+        message=message,
+        raw=raw,
+        envelope_from=envelope_from,
+        received_at=received_at,
+        attachment_root=attachment_root,
+        reason=verdict.reason,
+        notes=notes,
+    )
+    if verdict.action == "hold":
+        queue_hold_notices(mod, session, post, config, notes)
+        queue_receipt(mod, session, post, config, "received")
+    elif verdict.action == "accept":
+        post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
+        session.add(post)
+        queue_receipt(mod, session, post, config, "published")
+    elif verdict.action == "reject":
+        queue_policy_refusal(mod, session, envelope_from, post, slug, verdict.reason)
+    detail = f" ({verdict.rule}: {verdict.reason})" if verdict.rule else ""
+    return f"#{post.id} {STATUS_OF[verdict.action]}{detail}"
+
+
+def _first_post(session: Session, space_id: int, address: str) -> list[str]:
+    if not address:
+        return []
+    query = select(func.count()).select_from(Post).where(Post.space_id == space_id, Post.from_addr == address)
+    return [] if session.exec(query).one() else ["first post from this sender"]

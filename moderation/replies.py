@@ -1,0 +1,140 @@
+"""A moderator's reply to moderate+TOKEN@domain: who sent it, may they, and what they asked."""
+
+from __future__ import annotations
+
+import authres
+from sqlmodel import Session, select
+
+from archive.models import Post, Space
+from archive.parsing import ParsedMessage
+from moderation.chain import automatic_reason
+from moderation.commands import Command, read_commands
+from moderation.context import Moderation
+from moderation.decisions import Actor, apply
+from moderation.models import CommandMail
+from moderation.notices import queue_refusal, queue_results
+from moderation.rules import Check
+from moderation.tokens import Claims, InvalidToken, check_token, peek
+
+
+class Refused(Exception):
+    """The reply changes nothing; the text is the short reason sent back (rate-limited)."""
+
+
+def handle_reply(
+    mod: Moderation, session: Session, token: str, envelope_from: str, message: ParsedMessage, raw: bytes
+) -> str:
+    """Act on a reply once (by Message-ID); returns the outcome for the log and the record."""
+    seen = select(CommandMail).where(
+        CommandMail.kind == "moderate", CommandMail.message_id == message.message_id
+    )
+    if session.exec(seen).first() is not None:
+        return "duplicate"
+    automatic = automatic_reason(Check(message, raw, envelope_from, None, mod.settings.site.domain, mod.now))
+    if automatic:
+        outcome = f"ignored: automatic mail ({automatic})"  # never answered: no mail loops
+    else:
+        try:
+            outcome = _act(mod, session, token, message)
+        except Refused as refusal:
+            sent = queue_refusal(
+                mod,
+                session,
+                message.from_addr or envelope_from.strip("<>"),
+                f"moderate+{token}@{mod.settings.site.domain}",
+                str(refusal),
+                message.message_id,
+            )
+            outcome = f"refused: {refusal}" + ("" if sent else " (no reply: one was sent this hour)")
+    session.add(
+        CommandMail(
+            kind="moderate",
+            message_id=message.message_id,
+            from_addr=message.from_addr,
+            outcome=outcome,
+            raw=raw,
+            received_at=mod.now,
+        )
+    )
+    return outcome
+
+
+def _act(mod: Moderation, session: Session, token: str, message: ParsedMessage) -> str:
+    sender = message.from_addr
+    if not sender:
+        raise Refused(f"we could not tell who sent it ({message.from_problem})")
+    try:
+        claims = peek(token)
+        target = session.get(Post, claims.target) if claims.kind == "hold" else None
+        space = session.get(Space, target.space_id if target else claims.target)
+        if space is None:
+            raise InvalidToken("it names nothing we know")
+        check_token(mod.settings.site.secret_key, token, sender, mod.now, target.raw_sha256 if target else "")
+    except InvalidToken as exc:
+        raise Refused(str(exc)) from None
+    config = mod.settings.space(space.slug)
+    if config is None or sender not in config.moderators:
+        raise Refused(f"{sender} is not a moderator of this space")
+    _check_authenticated(mod, message, sender)
+    return _run_commands(mod, session, claims, target, space, message)
+
+
+def _check_authenticated(mod: Moderation, message: ParsedMessage, sender: str) -> None:
+    """With require_authenticated, only our own MTA's DKIM/DMARC pass for the From domain counts."""
+    settings = mod.settings.moderation
+    if not settings.require_authenticated:
+        return
+    domain = sender.rpartition("@")[2].lower()
+    for value in message.headers.get("authentication-results", []):
+        try:
+            header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
+        except Exception:
+            continue
+        if header.authserv_id.lower() != settings.trusted_authserv_id.lower():
+            continue  # added by the sender or a hop we do not trust (as Discourse does)
+        for result in header.results:
+            names = {p.value.lower() for p in result.properties if p.name in ("d", "from")}
+            if result.method in ("dkim", "dmarc") and result.result == "pass" and domain in names:
+                return
+    raise Refused("the message is not authenticated (DKIM or DMARC) for your domain")
+
+
+def _run_commands(
+    mod: Moderation,
+    session: Session,
+    claims: Claims,
+    target: Post | None,
+    space: Space,
+    message: ParsedMessage,
+) -> str:
+    reading = read_commands(message.subject, message.body_text, message.body_html)
+    actor = Actor(message.from_addr, f"email <{message.message_id}>")
+    results = []
+    for command in reading.commands:
+        if command.verb == "help":
+            continue
+        post = _post_for(session, command, claims, target, space)
+        results.append(post if isinstance(post, str) else apply(mod, session, post, command, actor))
+    show_help = not results or bool(reading.problems) or any(c.verb == "help" for c in reading.commands)
+    if not results and not reading.problems and not reading.commands:
+        results.append("No command was found at the top of your reply; nothing changed.")
+    queue_results(
+        mod, session, message.from_addr, results, reading.problems, show_help, message.message_id, space.slug
+    )
+    return "; ".join(results) or "help sent"
+
+
+def _post_for(
+    session: Session, command: Command, claims: Claims, target: Post | None, space: Space
+) -> Post | str:
+    """The post a command acts on, or the reason it cannot act."""
+    if claims.kind == "hold":
+        if command.post_id not in (None, target.id):
+            return f"#{command.post_id}: this notice is about #{target.id} only; reply to its own notice"
+        return target
+    if command.post_id is None:
+        return f"{command.verb}: name the post, e.g. {command.verb} 12"
+    post = session.get(Post, command.post_id)
+    if post is None or post.space_id != space.id:
+        return f"#{command.post_id}: no such post in this space"
+    return post

@@ -1,0 +1,81 @@
+"""The part of a reply its writer typed: HTML made text, quotes, quoted notices and signatures cut."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from mailparser_reply import EmailReplyParser
+
+MAX_CHARS = 65_536
+# mail-parser-reply knows these clients' quote headers; Russian, which it lacks, is added below.
+LANGUAGES = ["en", "fr", "es", "de", "it", "nl", "pl", "sv", "da", "cs"]
+QUOTE_HEADER = re.compile(
+    r"^\s*(-{2,}\s*(original message|message d'origine|mensaje original|исходное сообщение)"
+    r"|_{10,}|.*\b(wrote|a écrit|escribió|schrieb|пишет|написал[аи]?)\s*:\s*$"
+    r"|(from|de|von|от)\s*:.*@|>)",
+    re.IGNORECASE,
+)
+SIGNATURE = re.compile(r"^(--\s*|sent from my .*|envoyé de mon .*|enviado desde mi .*)$", re.IGNORECASE)
+# Outlook, Gmail, Thunderbird and Apple Mail mark where the quoted message starts in HTML.
+HTML_QUOTE_START = re.compile(
+    r"divRplyFwdMsg|appendonsend|gmail_quote|moz-cite-prefix|OLK_SRC_BODY_SECTION|"
+    r"AppleOriginalContents|yahoo_quoted",
+    re.IGNORECASE,
+)
+BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "hr"}
+
+
+class _TextOfHtml(HTMLParser):
+    """Visible text with line breaks at blocks; stops at the first quote marker or blockquote."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.stopped = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        marker = " ".join(value or "" for _, value in attrs)
+        if tag == "blockquote" or HTML_QUOTE_START.search(marker) or (tag == "hr" and self.parts):
+            self.stopped = True
+        if tag in ("style", "script", "head", "title"):
+            self.skip_depth += 1
+        if tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "head", "title") and self.skip_depth:
+            self.skip_depth -= 1
+        if tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.stopped and not self.skip_depth:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOfHtml()
+    try:
+        parser.feed(html[:MAX_CHARS])
+        parser.close()
+    except (AssertionError, ValueError):  # hopelessly broken markup: keep what was read
+        pass
+    return re.sub(r"[ \t\xa0]+", " ", "".join(parser.parts))
+
+
+def typed_lines(text: str, limit: int = 200) -> list[str]:
+    """The writer's own lines, in order, up to the first quote header or signature."""
+    text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = EmailReplyParser(languages=LANGUAGES).parse_reply(text=text) or text
+    except Exception:
+        pass
+    lines: list[str] = []
+    for line in text.split("\n")[:limit]:
+        stripped = line.strip()
+        if SIGNATURE.match(line.rstrip()) or QUOTE_HEADER.match(stripped):
+            break
+        lines.append(stripped)
+    return lines

@@ -1,0 +1,78 @@
+"""Signed reply tokens: what they act on, who they were sent to, until when (HMAC-SHA256).
+
+A token is the local part's detail in moderate+TOKEN@domain, so it is short (RFC 5321 caps a
+local part at 64 octets), lower-case (some MTAs fold case) and made of [a-z0-9-] only:
+``h<target>-<expiry>-<mac>`` with base-36 numbers and a 128-bit base-32 MAC. The MAC also
+covers the moderator's address and a binding (the hold's content hash), which are not in the
+token: a forwarded notice or a changed post makes it fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+from config.errors import HubmailError
+
+TOKEN = re.compile(r"^([hs])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
+KINDS = {"h": "hold", "s": "summary"}
+
+
+class InvalidToken(HubmailError):
+    """The token is malformed, forged, for someone else, or expired; the text says which."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    kind: str  # hold | summary
+    target: int  # a post id (hold) or a space id (summary)
+    expires: dt.datetime
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def _mac(secret: str, body: str, moderator: str, binding: str) -> str:
+    message = f"{body}|{moderator.strip().lower()}|{binding}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:16]
+    return base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def make_token(
+    secret: str, kind: str, target: int, moderator: str, expires: dt.datetime, binding: str = ""
+) -> str:
+    letter = {v: k for k, v in KINDS.items()}[kind]
+    body = f"{letter}{_b36(target)}-{_b36(int(expires.timestamp()))}"
+    return f"{body}-{_mac(secret, body, moderator, binding)}"
+
+
+def peek(token: str) -> Claims:
+    """What a token claims to be, before anyone has checked it (to look up its binding)."""
+    match = TOKEN.match(token.strip().lower())
+    if not match:
+        raise InvalidToken("the reply address is not a moderation address we issued")
+    letter, target, expiry, _ = match.groups()
+    when = dt.datetime.fromtimestamp(int(expiry, 36), dt.UTC)
+    return Claims(KINDS[letter], int(target, 36), when)
+
+
+def check_token(secret: str, token: str, moderator: str, now: dt.datetime, binding: str = "") -> Claims:
+    """The claims of a genuine, unexpired token issued to `moderator`; InvalidToken otherwise."""
+    claims = peek(token)
+    body, _, mac = token.strip().lower().rpartition("-")
+    if not hmac.compare_digest(mac, _mac(secret, body, moderator, binding)):
+        raise InvalidToken("this reply address was not issued to you for this message")
+    if now > claims.expires:
+        raise InvalidToken(f"this reply address expired on {claims.expires:%d %B %Y}")
+    return claims

@@ -1,0 +1,68 @@
+"""Tokens: valid, expired, tampered, wrong hold, wrong moderator, and fit for an address."""
+
+import datetime as dt
+
+import pytest
+
+from moderation.tokens import InvalidToken, check_token, make_token, peek
+
+NOW = dt.datetime(2024, 1, 20, 12, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(days=30)
+SECRET = "site-secret"
+
+
+def token(target=1234, moderator="mia@un.example", binding="sha-of-post", kind="hold"):
+    return make_token(SECRET, kind, target, moderator, LATER, binding)
+
+
+def test_valid_token_names_its_target():
+    claims = check_token(SECRET, token(), "Mia@UN.example", NOW, "sha-of-post")
+    assert (claims.kind, claims.target, claims.expires) == ("hold", 1234, LATER)
+
+
+def test_token_fits_in_a_local_part_and_survives_case_folding():
+    value = token(target=10**9)
+    assert len("moderate+" + value) <= 64 and value == value.lower()
+    assert check_token(SECRET, value.upper(), "mia@un.example", NOW, "sha-of-post").target == 10**9
+
+
+def test_expired():
+    with pytest.raises(InvalidToken, match="expired on 19 February 2024"):
+        check_token(SECRET, token(), "mia@un.example", LATER + dt.timedelta(seconds=1), "sha-of-post")
+
+
+@pytest.mark.parametrize(
+    "moderator, binding, secret",
+    [
+        ("ivana@un.example", "sha-of-post", SECRET),  # another moderator (a forwarded notice)
+        ("mia@un.example", "sha-of-other", SECRET),  # another hold's content
+        ("mia@un.example", "sha-of-post", "other"),  # another site's secret
+    ],
+)
+def test_wrong_moderator_hold_or_secret(moderator, binding, secret):
+    with pytest.raises(InvalidToken, match="not issued to you"):
+        check_token(secret, token(), moderator, NOW, binding)
+
+
+def test_tampered_target_or_expiry():
+    value = token()
+    kind_target, expiry, mac = value.split("-")
+    for forged in (
+        f"h1235-{expiry}-{mac}",
+        f"{kind_target}-zzzzzz-{mac}",
+        f"s{kind_target[1:]}-{expiry}-{mac}",
+    ):
+        with pytest.raises(InvalidToken):
+            check_token(SECRET, forged, "mia@un.example", NOW, "sha-of-post")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "h1-2-short", "x1-2-" + "a" * 26, "h1-2-" + "a" * 27])
+def test_malformed(value):
+    with pytest.raises(InvalidToken, match="not a moderation address"):
+        peek(value)
+
+
+def test_summary_tokens():
+    value = token(target=7, kind="summary", binding="")
+    assert value.startswith("s7-")
+    assert check_token(SECRET, value, "mia@un.example", NOW).kind == "summary"
