@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from archive.models import Post, Question
 from moderation.commands import Command
@@ -46,9 +46,10 @@ def _decide(mod: Moderation, session: Session, post: Post, command: Command, act
     session.refresh(post)
     if changed.rowcount != 1:
         when = f" at {post.decided_at:%d %B %Y %H:%M} UTC" if post.decided_at else ""
-        return f"#{post.id}: already {PAST.get(post.status, post.status)} by {post.decided_by or 'policy'}{when}; nothing changed"
+        done = PAST.get(post.status, post.status)
+        return f"#{post.id}: already {done} by {post.decided_by or 'policy'}{when}; nothing changed"
     _record(session, post, command.verb, actor, mod, {"reason": command.reason} if command.reason else {})
-    space_row, space = mod.space_of(session, post)
+    _, space = mod.space_of(session, post)
     if command.trust and post.from_addr:
         _trust(session, post, actor, mod)
     if space is not None:
@@ -93,8 +94,8 @@ def is_trusted(session: Session, space_id: int, address: str) -> bool:
 
 def _move(session: Session, post: Post, number: int | None, actor: Actor, mod: Moderation) -> str:
     query = select(Question).where(
-        Question.space_id == post.space_id, Question.number == number, Question.retired == False
-    )  # noqa: E712 - SQL, not Python
+        Question.space_id == post.space_id, Question.number == number, col(Question.retired).is_(False)
+    )
     question = session.exec(query).first()
     if question is None:
         return f"#{post.id}: this space has no question {number}; nothing changed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from html.parser import HTMLParser
 
@@ -68,10 +69,9 @@ def html_to_text(html: str) -> str:
 def typed_lines(text: str, limit: int = 200) -> list[str]:
     """The writer's own lines, in order, up to the first quote header or signature."""
     text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n")
-    try:
+    # A bug in the reply parser must not cost the command: the line scan below still applies.
+    with contextlib.suppress(Exception):
         text = EmailReplyParser(languages=LANGUAGES).parse_reply(text=text) or text
-    except Exception:
-        pass
     lines: list[str] = []
     for line in text.split("\n")[:limit]:
         stripped = line.strip()
