@@ -13,36 +13,20 @@ from typing import Annotated
 
 import typer
 
-from config import ConfigError, Settings, find_config_path, load_settings
+from config import ConfigError, find_config_path, load_settings
 from config.starter import starter_config
-from gateway import reports
+from gateway import moderate_cli, reports
+from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
-from gateway.hub import Hub, open_hub
+from gateway.hub import open_hub
 
 app = typer.Typer(
     help="hubmail: email-first discussion spaces for time-bound consultations.",
     no_args_is_help=True,
     add_completion=False,
 )
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-EX_CONFIG = 78
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(find_config_path(config, os.environ))
-    except ConfigError as exc:
-        typer.echo(f"hubmail: configuration error: {exc}", err=True)
-        raise typer.Exit(EX_CONFIG) from None
-
-
-def _hub(config: Path | None) -> Hub:
-    return open_hub(_settings(config))
+app.add_typer(moderate_cli.app, name="moderate")
 
 
 def _logging(verbose: bool = False) -> None:
@@ -84,7 +68,7 @@ def serve(
     _logging(verbose)
     from gateway.serve import serve as run
 
-    asyncio.run(run(_hub(config)))
+    asyncio.run(run(hub_from(config)))
 
 
 @app.command()
@@ -108,9 +92,9 @@ def deliver(
 @app.command()
 def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the discussion spaces, their addresses, dates and post counts."""
-    hub = _hub(config)
+    hub = hub_from(config)
     rows = reports.spaces(hub)
-    _print(rows, as_json, ("slug", "title", "state", "opens", "closes", "questions", "posts"))
+    print_rows(rows, as_json, ("slug", "title", "state", "opens", "closes", "questions", "posts"))
 
 
 @app.command()
@@ -122,14 +106,14 @@ def posts(
     as_json: JsonOption = False,
 ) -> None:
     """List stored posts, newest last."""
-    rows = reports.posts(_hub(config), space, status, limit)
-    _print(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
+    rows = reports.posts(hub_from(config), space, status, limit)
+    print_rows(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
 
 
 @app.command()
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Spool, set-aside messages, posts by status and the outbox, at a glance."""
-    report = reports.status(_hub(config))
+    report = reports.status(hub_from(config))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -141,26 +125,24 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def holds(
+    config: ConfigOption = None,
+    space: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List held posts waiting for a moderator, oldest first."""
+    rows = reports.holds(hub_from(config), space)
+    print_rows(rows, as_json, ("id", "space", "question", "from", "subject", "received_at", "notes"))
+
+
+@app.command()
 def retry(
     names: Annotated[list[str] | None, typer.Argument(help="Entries to retry (default: all).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Put set-aside messages back in the spool for the worker."""
-    moved = _hub(config).spool.retry(names or None)
+    moved = hub_from(config).spool.retry(names or None)
     typer.echo(f"re-queued {len(moved)} message(s)" + "".join(f"\n  {n}" for n in moved))
-
-
-def _print(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    Console().print(table)
 
 
 def main() -> None:

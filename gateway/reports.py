@@ -7,6 +7,7 @@ from sqlmodel import col, func, select
 from archive.models import OutgoingMail, Post, Question, Space
 from config.database import session_scope, utcnow
 from gateway.hub import Hub
+from moderation.models import Decision
 
 
 def _iso(value) -> str | None:
@@ -45,6 +46,11 @@ def spaces(hub: Hub) -> list[dict]:
     return rows
 
 
+def holds(hub: Hub, space: str | None) -> list[dict]:
+    """Undecided posts, oldest first, with their notes and anything already done to them."""
+    return posts(hub, space, "held", 0)
+
+
 def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[dict]:
     with session_scope(hub.engine) as session:
         query = (
@@ -60,10 +66,29 @@ def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[d
         if limit:
             query = query.limit(limit)
         rows = session.exec(query).all()
-    return [post_dict(post, slug, number) for post, slug, number in reversed(rows)]
+        decisions = _decisions(session, [post.id for post, _, _ in rows])
+    return [
+        post_dict(post, slug, number, decisions.get(post.id, [])) for post, slug, number in reversed(rows)
+    ]
 
 
-def post_dict(post: Post, slug: str, number: int | None) -> dict:
+def _decisions(session, post_ids: list[int]) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = {}
+    query = select(Decision).where(col(Decision.post_id).in_(post_ids)).order_by(col(Decision.id))
+    for decision in session.exec(query):
+        found.setdefault(decision.post_id, []).append(
+            {
+                "action": decision.action,
+                "moderator": decision.moderator,
+                "detail": decision.detail,
+                "source": decision.source,
+                "decided_at": _iso(decision.decided_at),
+            }
+        )
+    return found
+
+
+def post_dict(post: Post, slug: str, number: int | None, decisions: list[dict]) -> dict:
     return {
         "id": post.id,
         "space": slug,
@@ -82,6 +107,10 @@ def post_dict(post: Post, slug: str, number: int | None) -> dict:
         "notes": post.notes,
         "defects": post.defects,
         "attachments": post.attachments,
+        "decided_by": post.decided_by or None,
+        "decided_at": _iso(post.decided_at),
+        "published_at": _iso(post.published_at),
+        "decisions": decisions,
     }
 
 

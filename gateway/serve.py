@@ -9,6 +9,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.hub import Hub
+from gateway.jobs import start_scheduler
 from gateway.mailer import SmtpMailer, drain_outbox
 from gateway.smtp import start_server
 from gateway.worker import Worker
@@ -28,6 +29,7 @@ async def serve(hub: Hub) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     server = await start_server(settings, hub.spool, wake.set)
+    scheduler = start_scheduler(hub)
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
     with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
@@ -38,6 +40,7 @@ async def serve(hub: Hub) -> None:
         await stop.wait()
         log.info("stopping: no new connections; finishing the message in hand")
         server.close()
+        scheduler.shutdown(wait=False)
         worker.stopping = True
         for task in tasks:
             task.cancel()

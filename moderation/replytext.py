@@ -14,6 +14,7 @@ LANGUAGES = ["en", "fr", "es", "de", "it", "nl", "pl", "sv", "da", "cs"]
 QUOTE_HEADER = re.compile(
     r"^\s*(-{2,}\s*(original message|message d'origine|mensaje original|исходное сообщение)"
     r"|_{10,}|.*\b(wrote|a écrit|escribió|schrieb|пишет|написал[аи]?)\s*:\s*$"
+    r"|.*<[^<>\s]+@[^<>\s]+>\)?\s*:\s*$"  # Gmail in every locale: "..., Name <addr>:"
     r"|(from|de|von|от)\s*:.*@|>)",
     re.IGNORECASE,
 )

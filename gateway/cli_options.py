@@ -1,0 +1,45 @@
+"""What every `hubmail` command shares: the --config and --json options and opening the hub."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config import ConfigError, Settings, find_config_path, load_settings
+from gateway.hub import Hub, open_hub
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Configuration file (else $HUBMAIL_CONFIG, else ./hubmail.toml)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+EX_CONFIG = 78
+
+
+def settings_from(config: Path | None) -> Settings:
+    try:
+        return load_settings(find_config_path(config, os.environ))
+    except ConfigError as exc:
+        typer.echo(f"hubmail: configuration error: {exc}", err=True)
+        raise typer.Exit(EX_CONFIG) from None
+
+
+def hub_from(config: Path | None) -> Hub:
+    return open_hub(settings_from(config))
+
+
+def print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console().print(table)

@@ -1,0 +1,99 @@
+"""The daily summary: each moderator's undecided holds older than a day, answerable by short id."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from archive.models import Post
+from archive.outgoing import Letter, queue
+from archive.spaces import space_row
+from moderation.context import Moderation
+from moderation.models import Decision, SummarySent
+from moderation.tokens import make_token
+
+
+def send_summaries(mod: Moderation, session: Session) -> int:
+    """Queue today's summaries (at most one per moderator, space and day); returns how many."""
+    sent = 0
+    for space in mod.settings.spaces:
+        row = space_row(session, space.slug)
+        holds = _old_holds(mod, session, row.id)
+        for moderator in space.moderators:
+            decided = _decided_by_others(mod, session, row.id, moderator)
+            if (holds or decided) and _claim(session, row.id, moderator, mod.now):
+                _queue_summary(mod, session, space, row.id, moderator, holds, decided)
+                sent += 1
+    return sent
+
+
+def _old_holds(mod: Moderation, session: Session, space_id: int) -> list[Post]:
+    cutoff = mod.now - dt.timedelta(hours=mod.settings.moderation.summary_min_age_hours)
+    query = (
+        select(Post)
+        .where(Post.space_id == space_id, Post.status == "held", Post.received_at <= cutoff)
+        .order_by(col(Post.id))
+    )
+    return list(session.exec(query))
+
+
+def _decided_by_others(mod: Moderation, session: Session, space_id: int, moderator: str) -> list[str]:
+    """With inform_others = "summary", decisions of the last day are folded in here instead."""
+    if mod.settings.moderation.inform_others != "summary":
+        return []
+    since = mod.now - dt.timedelta(days=1)
+    query = (
+        select(Decision, Post)
+        .join(Post, col(Decision.post_id) == Post.id)
+        .where(Post.space_id == space_id, Decision.decided_at >= since, Decision.moderator != moderator)
+        .order_by(col(Decision.id))
+    )
+    return [
+        f"#{post.id} {post.subject[:50]!r}: {decision.action} by {decision.moderator}"
+        for decision, post in session.exec(query)
+    ]
+
+
+def _claim(session: Session, space_id: int, moderator: str, now: dt.datetime) -> bool:
+    """Mark today's summary as sent; False if it already was (a restart, a second instance)."""
+    try:
+        with session.begin_nested():
+            session.add(
+                SummarySent(space_id=space_id, moderator=moderator, day=now.date().isoformat(), sent_at=now)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _queue_summary(
+    mod: Moderation,
+    session: Session,
+    space,
+    space_id: int,
+    moderator: str,
+    holds: list[Post],
+    decided: list[str],
+) -> None:
+    site = mod.settings.site
+    expires = mod.now + dt.timedelta(days=mod.settings.moderation.token_days)
+    token = make_token(site.secret_key, "summary", space_id, moderator, expires)
+    subject, text = mod.render(
+        "pending_summary.txt",
+        space=space,
+        holds=holds,
+        decided=decided,
+        min_age=mod.settings.moderation.summary_min_age_hours,
+    )
+    letter = Letter(
+        to=moderator,
+        subject=subject,
+        text=text,
+        sender=mod.owner_address(space.slug),
+        sender_name=f"{space.title} moderation",
+        reply_to=f"moderate+{token}@{site.domain}",
+        auto_submitted="auto-generated",
+    )
+    queue(session, "moderation-summary", letter, site.domain)

@@ -1,0 +1,43 @@
+"""Reading what hubmail sent (from the outbox or a sink) and writing moderators' replies."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from sqlmodel import select
+
+from archive.models import OutgoingMail
+from config.database import session_scope
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def body(raw: bytes) -> str:
+    return parse(raw).get_body(("plain",)).get_content()
+
+
+def outbox(hub, kind: str | None = None) -> list[OutgoingMail]:
+    with session_scope(hub.engine) as session:
+        query = select(OutgoingMail).order_by(OutgoingMail.id)
+        if kind:
+            query = query.where(OutgoingMail.kind == kind)
+        return list(session.exec(query))
+
+
+def reply(
+    notice_raw: bytes, sender: str, text: str, message_id: str, subject: str | None = None, extra: str = ""
+) -> tuple[str, bytes]:
+    """(the reply address, the reply) as a mail client would write it, quoting the notice."""
+    notice = parse(notice_raw)
+    address = str(notice["Reply-To"])
+    quoted = "\n".join("> " + line for line in body(notice_raw).splitlines())
+    raw = (
+        f"From: {sender}\r\nTo: {address}\r\nSubject: {subject or 'Re: ' + str(notice['Subject'])}\r\n"
+        f"Message-ID: <{message_id}>\r\nIn-Reply-To: {notice['Message-ID']}\r\n{extra}"
+        f"Date: Sat, 20 Jan 2024 11:00:00 +0000\r\n\r\n{text}\r\n\r\nOn Sat, 20 Jan 2024, hub wrote:\r\n"
+        f"{quoted}\r\n"
+    ).encode()
+    return address, raw

@@ -1,0 +1,233 @@
+"""Moderation end to end through the worker: notices, replies, decisions, receipts and refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from archive.models import Post
+from config.database import session_scope
+from gateway.jobs import summaries
+from gateway.spool import Envelope
+from gateway.worker import Worker
+from moderation.models import CommandMail, Decision
+from tests.configs import make_settings
+from tests.moderation_helpers import body, outbox, parse, reply
+
+NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
+MIA, IVANA = "mia@un.example", "ivana@un.example"
+POST = (
+    "From: Ana Pérez <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <p1@ngo.example>\r\n"
+    "Date: Sat, 20 Jan 2024 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "City-level one-stop shops.\r\n\r\n> quoted from earlier\r\n> more\r\n"
+).encode()
+
+
+class Hub:
+    """The hub fixture plus a worker whose clock the test moves."""
+
+    def __init__(self, hub) -> None:
+        self.hub, self.now = hub, NOW
+        self.worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: self.now)
+
+    def deliver(self, raw: bytes, to: str, sender: str = "ana@ngo.example") -> None:
+        self.hub.spool.put(Envelope(sender, [to], "smtp", received_at=self.now.isoformat()), raw)
+        self.worker.process_pending()
+
+    def post(self, post_id: int = 1) -> Post:
+        with session_scope(self.hub.engine) as session:
+            return session.get(Post, post_id)
+
+    def notices(self) -> dict[str, bytes]:
+        return {row.recipient: row.raw for row in outbox(self.hub, "hold-notice")}
+
+
+@pytest.fixture()
+def flow(hub) -> Hub:
+    flow = Hub(hub)
+    flow.deliver(POST, "unece-review+q1@hub.example.org")
+    return flow
+
+
+def test_held_post_sends_one_notice_per_moderator_and_a_receipt(flow):
+    notices = flow.notices()
+    assert set(notices) == {MIA, IVANA}
+    notice = parse(notices[MIA])
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert str(notice["Reply-To"]).startswith("moderate+h1-")
+    assert notice["Reply-To"] != parse(notices[IVANA])["Reply-To"]  # each signed for its moderator
+    text = body(notices[MIA])
+    assert "Ana Pérez <ana@ngo.example>" in text and "Q1: Promising practices?" in text
+    assert "first post from this sender" in text and "[2 quoted line(s) hidden]" in text
+    assert "approve trust" in text
+    [original] = list(notice.iter_attachments())
+    assert original.get_content_type() == "message/rfc822"
+    assert original.get_content()["Message-ID"] == "<p1@ngo.example>"
+    assert notice.get_body(("html",)) is not None
+    [receipt] = outbox(flow.hub, "receipt-received")
+    assert receipt.recipient == "ana@ngo.example" and "reference P1" in body(receipt.raw)
+
+
+def test_approve_publishes_tells_author_and_other_moderator(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "r1@un.example")
+    flow.deliver(raw, address, MIA)
+    post = flow.post()
+    assert (post.status, post.decided_by) == ("published", MIA)
+    [receipt] = outbox(flow.hub, "receipt-published")
+    assert "http://127.0.0.1:8080/unece-review/message/" in body(receipt.raw)
+    [update] = outbox(flow.hub, "moderation-update")
+    assert update.recipient == IVANA and f"approved by {MIA}" in str(parse(update.raw)["Subject"])
+    [results] = outbox(flow.hub, "moderation-results")
+    assert results.recipient == MIA and "approved" in body(results.raw)
+
+
+def test_reject_tells_the_author_the_reason(flow):
+    address, raw = reply(flow.notices()[IVANA], IVANA, "reject too long, please shorten", "r2@un.example")
+    flow.deliver(raw, address, IVANA)
+    assert flow.post().status == "rejected" and flow.post().reason == "too long, please shorten"
+    [receipt] = outbox(flow.hub, "receipt-rejected")
+    assert "too long, please shorten" in body(receipt.raw)
+
+
+def test_discard_tells_nobody_but_the_moderators(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "discard", "r3@un.example")
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "discarded"
+    assert outbox(flow.hub, "receipt-rejected") == [] and outbox(flow.hub, "receipt-published") == []
+
+
+def test_first_decision_wins_and_the_second_is_told(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "r4@un.example")
+    flow.deliver(raw, address, MIA)
+    address, raw = reply(flow.notices()[IVANA], IVANA, "reject spam", "r5@un.example")
+    flow.deliver(raw, address, IVANA)
+    assert flow.post().status == "published"
+    results = [body(r.raw) for r in outbox(flow.hub, "moderation-results") if r.recipient == IVANA]
+    assert f"already approved by {MIA} at 20 January 2024 10:00 UTC" in results[0]
+    with session_scope(flow.hub.engine) as session:
+        assert [d.action for d in session.exec(select(Decision))] == ["approve"]
+
+
+def test_conflicting_commands_in_one_reply(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "reject off-topic\napprove", "r6@un.example")
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "rejected"
+    [results] = outbox(flow.hub, "moderation-results")
+    assert "already rejected" in body(results.raw)
+
+
+@pytest.mark.parametrize(
+    "sender, text, why",
+    [
+        ("attacker@evil.example", "approve", "was not issued to you"),
+        ("mia@hub.example <attacker@evil.example>", "approve", "could not tell who sent it"),
+    ],
+)
+def test_forged_or_foreign_replies_change_nothing(flow, sender, text, why):
+    address, raw = reply(flow.notices()[MIA], sender, text, "forged@evil.example")
+    flow.deliver(raw, address, "attacker@evil.example")
+    assert flow.post().status == "held"
+    [refusal] = outbox(flow.hub, "moderation-refusal")
+    assert why in body(refusal.raw)
+
+
+def test_moderator_replying_to_another_moderators_notice_is_refused(flow):
+    address, raw = reply(flow.notices()[MIA], IVANA, "approve", "r7@un.example")
+    flow.deliver(raw, address, IVANA)
+    assert flow.post().status == "held"
+
+
+def test_refusals_are_rate_limited_and_never_sent_to_automatic_mail(flow):
+    for n in range(3):
+        address, raw = reply(flow.notices()[MIA], "attacker@evil.example", "approve", f"f{n}@evil.example")
+        flow.deliver(raw, address, "attacker@evil.example")
+    assert len(outbox(flow.hub, "moderation-refusal")) == 1
+    address, raw = reply(
+        flow.notices()[MIA],
+        "robot@evil.example",
+        "approve",
+        "auto@evil.example",
+        extra="Auto-Submitted: auto-replied\r\n",
+    )
+    flow.deliver(raw, address, "robot@evil.example")
+    assert len(outbox(flow.hub, "moderation-refusal")) == 1 and flow.post().status == "held"
+    with session_scope(flow.hub.engine) as session:
+        outcomes = [c.outcome for c in session.exec(select(CommandMail))]
+    assert outcomes[-1].startswith("ignored: automatic mail")
+
+
+def test_expired_token(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "late@un.example")
+    flow.now = NOW + dt.timedelta(days=31)
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "held"
+    assert "expired on 19 February 2024" in body(outbox(flow.hub, "moderation-refusal")[0].raw)
+
+
+def test_the_same_reply_delivered_twice_acts_once(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "twice@un.example")
+    flow.deliver(raw, address, MIA)
+    flow.deliver(raw, address, MIA)
+    assert len(outbox(flow.hub, "moderation-results")) == 1
+
+
+def test_move_edit_and_approve_in_one_reply(flow):
+    text = "move q2\nedit\n---begin---\nOne-stop shops (contact removed).\n---end---\napprove"
+    address, raw = reply(flow.notices()[MIA], MIA, text, "r8@un.example")
+    flow.deliver(raw, address, MIA)
+    post = flow.post()
+    assert post.status == "published" and post.body_text == "One-stop shops (contact removed)."
+    assert b"City-level one-stop shops." in post.raw  # the original stays on record
+    with session_scope(flow.hub.engine) as session:
+        actions = [d.action for d in session.exec(select(Decision).order_by(Decision.id))]
+        question = session.exec(select(Post)).one().question_id
+    assert actions == ["move", "edit", "approve"] and question == 2
+
+
+def test_approve_trust_publishes_the_next_post_at_once(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve trust", "r9@un.example")
+    flow.deliver(raw, address, MIA)
+    flow.deliver(POST.replace(b"p1@ngo.example", b"p2@ngo.example"), "unece-review@hub.example.org")
+    second = flow.post(2)
+    assert second.status == "published" and second.decided_by == "trusted sender"
+    assert len(flow.notices()) == 2  # no new notice for the trusted post
+
+
+def test_help_and_empty_replies_get_the_command_list(flow):
+    address, raw = reply(flow.notices()[MIA], MIA, "help", "h1@un.example")
+    flow.deliver(raw, address, MIA)
+    address, raw = reply(flow.notices()[MIA], MIA, "", "h2@un.example")
+    flow.deliver(raw, address, MIA)
+    first, second = outbox(flow.hub, "moderation-results")
+    assert "approve trust" in body(first.raw) and "No command was found" in body(second.raw)
+    assert flow.post().status == "held"
+
+
+def test_require_authenticated(tmp_path, database):
+    from gateway.hub import open_hub
+
+    extra = '[moderation]\nrequire_authenticated = true\ntrusted_authserv_id = "mx.hub.example.org"\n'
+    flow = Hub(open_hub(make_settings(tmp_path, database=database, extra=extra)))
+    flow.deliver(POST, "unece-review@hub.example.org")
+    forged = "Authentication-Results: evil.example; dkim=pass header.d=un.example\r\n"
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a1@un.example", extra=forged)
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "held"
+    good = "Authentication-Results: mx.hub.example.org; dkim=pass header.d=un.example\r\n"
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a2@un.example", extra=good)
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "published"
+
+
+def test_daily_summary_lists_old_holds_once_and_is_answerable(flow):
+    assert summaries(flow.hub, NOW + dt.timedelta(hours=1)) == 0  # nothing a day old yet
+    later = NOW + dt.timedelta(hours=25)
+    assert summaries(flow.hub, later) == 2 and summaries(flow.hub, later) == 0
+    summary = {row.recipient: row.raw for row in outbox(flow.hub, "moderation-summary")}[MIA]
+    assert "#1" in body(summary) and "approve 1" in body(summary)
+    flow.now = later
+    address, raw = reply(summary, MIA, "approve 1", "s1@un.example")
+    flow.deliver(raw, address, MIA)
+    assert flow.post().status == "published"
