@@ -23,8 +23,7 @@ async def serve(hub: Hub) -> None:
     settings = hub.settings
     hub.spool.clean_tmp()
     worker = Worker(settings, hub.engine, hub.spool)
-    wake = asyncio.Event()
-    stop = asyncio.Event()
+    wake, mail_waiting, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
@@ -34,8 +33,8 @@ async def serve(hub: Hub) -> None:
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
     with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
         tasks = [
-            asyncio.create_task(_work_loop(worker, work, wake, settings.worker.poll_seconds)),
-            asyncio.create_task(_outbox_loop(hub, out)),
+            asyncio.create_task(_work_loop(worker, work, wake, mail_waiting, settings.worker.poll_seconds)),
+            asyncio.create_task(_outbox_loop(hub, out, mail_waiting)),
         ]
         await stop.wait()
         log.info("stopping: no new connections; finishing the message in hand")
@@ -50,24 +49,31 @@ async def serve(hub: Hub) -> None:
 
 
 async def _work_loop(
-    worker: Worker, executor: ThreadPoolExecutor, wake: asyncio.Event, poll_seconds: float
+    worker: Worker,
+    executor: ThreadPoolExecutor,
+    wake: asyncio.Event,
+    mail_waiting: asyncio.Event,
+    poll_seconds: float,
 ) -> None:
     loop = asyncio.get_running_loop()
     while True:
         wake.clear()
-        await loop.run_in_executor(executor, worker.process_pending)
+        if await loop.run_in_executor(executor, worker.process_pending):
+            mail_waiting.set()  # notices and receipts were queued: no need to wait for the next round
         # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), poll_seconds)
 
 
-async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor) -> None:
+async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
     mailer = SmtpMailer(outbound.host, outbound.port, outbound.timeout)
     loop = asyncio.get_running_loop()
     while True:
+        mail_waiting.clear()
         try:
             await loop.run_in_executor(executor, drain_outbox, hub.engine, mailer)
-        except Exception:
+        except Exception:  # a database hiccup must not end outbound mail
             log.exception("outbox round failed; trying again")
-        await asyncio.sleep(OUTBOX_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
