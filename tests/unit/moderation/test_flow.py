@@ -231,3 +231,18 @@ def test_daily_summary_lists_old_holds_once_and_is_answerable(flow):
     address, raw = reply(summary, MIA, "approve 1", "s1@un.example")
     flow.deliver(raw, address, MIA)
     assert flow.post().status == "published"
+
+
+def test_header_injection_never_reaches_outgoing_mail(hub):
+    """RELIABILITY.md 1 (CVE-2024-6923): the exact Subject, through notices and receipts."""
+    flow = Hub(hub)
+    evil = POST.replace(b"Subject: Our practice", b"Subject: Hi =?UTF-8?Q?there=0ABcc:_x@evil.example?=")
+    flow.deliver(evil, "unece-review@hub.example.org")
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "inj@un.example")
+    flow.deliver(raw, address, MIA)
+    sent = outbox(flow.hub)
+    assert {row.kind for row in sent} >= {"hold-notice", "receipt-received", "receipt-published",
+                                          "moderation-update", "moderation-results"}
+    for row in sent:
+        head = row.raw.split(b"\r\n\r\n", 1)[0].lower()
+        assert b"\nbcc:" not in head and parse(row.raw)["Bcc"] is None, row.kind
