@@ -72,6 +72,7 @@ class Post(SQLModel, table=True):
     decided_by: str = ""
     decided_at: dt.datetime | None = _optional_when()
     published_at: dt.datetime | None = _optional_when()
+    display_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class OutgoingMail(SQLModel, table=True):

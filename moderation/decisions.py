@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from archive.models import Post, Question
+from archive.publish import prepare_for_display
 from moderation.commands import Command
 from moderation.context import Moderation
 from moderation.models import Decision, TrustedSender
@@ -49,6 +50,8 @@ def _decide(mod: Moderation, session: Session, post: Post, command: Command, act
         done = PAST.get(post.status, post.status)
         return f"#{post.id}: already {done} by {post.decided_by or 'policy'}{when}; nothing changed"
     _record(session, post, command.verb, actor, mod, {"reason": command.reason} if command.reason else {})
+    if status == "published":
+        prepare_for_display(session, post)
     _, space = mod.space_of(session, post)
     if command.trust and post.from_addr:
         _trust(session, post, actor, mod)
@@ -111,6 +114,8 @@ def _edit(session: Session, post: Post, text: str, actor: Actor, mod: Moderation
     # The raw message stays as it came (the record); the shown text is the moderator's.
     post.body_text, post.body_html = text, ""
     session.add(post)
+    if post.status == "published":
+        prepare_for_display(session, post)
     _record(session, post, "edit", actor, mod, {"chars": len(text)})
     return f"#{post.id}: text replaced ({len(text)} characters); the original stays on record"
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from archive.models import Post
 from archive.parsing import ParsedMessage
+from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
 from archive.store import find_post, store_post
 from moderation.chain import evaluate
@@ -59,7 +60,7 @@ def take_post(
         queue_receipt(mod, session, post, config, "received")
     elif verdict.action == "accept":
         post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
-        session.add(post)
+        prepare_for_display(session, post)
         queue_receipt(mod, session, post, config, "published")
     elif verdict.action == "reject":
         queue_policy_refusal(mod, session, envelope_from, post, slug, verdict.reason)

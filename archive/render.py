@@ -1,0 +1,61 @@
+"""Post bodies made safe to show: HTML by an allow-list (nh3), text escaped with links and quotes."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+# What ordinary mail formatting needs, and nothing that runs, submits, frames or escapes its box.
+TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2",
+        "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small",
+        "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"alt", "title", "width", "height"},
+              "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "*": {"lang", "dir"}}
+URL = re.compile(r"\b(https?://[^\s<>\"')\]]+[^\s<>\"'.,;:!?)\]])", re.IGNORECASE)
+
+
+def sanitize_html(source: str) -> str:
+    """Allow-listed HTML; images keep no src (remote images load nothing without consent)."""
+    return nh3.clean(source, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="nofollow noopener noreferrer", strip_comments=True)
+
+
+def text_to_html(text: str) -> str:
+    """Escaped text with links made clickable and runs of quoted lines folded into <details>."""
+    blocks: list[str] = []
+    quoted: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.lstrip().startswith(">"):
+            quoted.append(line)
+            continue
+        if quoted:
+            blocks.append(_quote(quoted))
+            quoted = []
+        blocks.append(_linkify(line))
+    if quoted:
+        blocks.append(_quote(quoted))
+    return '<div class="text">' + "\n".join(blocks) + "</div>"
+
+
+def _linkify(line: str) -> str:
+    """Escape the line; URLs become links (found before escaping, so '&' and '<' stay text)."""
+    parts, last = [], 0
+    for match in URL.finditer(line):
+        url = html.escape(match.group(1), quote=True)
+        parts += [html.escape(line[last:match.start()]), f'<a href="{url}" rel="nofollow noopener">{url}</a>']
+        last = match.end()
+    return "".join(parts) + html.escape(line[last:])
+
+
+def _quote(lines: list[str]) -> str:
+    inner = "\n".join(_linkify(line) for line in lines)
+    return f'<details class="quote"><summary>{len(lines)} quoted lines</summary>{inner}</details>'
+
+
+def body_html(body_text: str, body_html_source: str) -> str:
+    """What a page shows for a post: its text when it has one, else its sanitized HTML."""
+    if body_text.strip():
+        return text_to_html(body_text)
+    return sanitize_html(body_html_source) if body_html_source else ""
