@@ -49,6 +49,7 @@ class Post(SQLModel, table=True):
     question_id: int | None = Field(default=None, foreign_key="question.id", index=True)
     status: str = Field(index=True, max_length=16)
     message_id: str = Field(max_length=998)
+    message_hash: str = Field(default="", max_length=32, index=True)  # archive.urls.message_hash
     from_addr: str = ""
     from_name: str = ""
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from archive.attachments import store_blob
 from archive.models import Post
 from archive.parsing import ParsedMessage
+from archive.urls import message_hash
 
 THREAD_STATUSES = ("held", "published")
 
@@ -59,6 +60,7 @@ def store_post(
         question_id=question_id,
         status=status,
         message_id=message.message_id,
+        message_hash=message_hash(message.message_id),
         from_addr=message.from_addr,
         from_name=message.from_name,
         subject=message.subject,

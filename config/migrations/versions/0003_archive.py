@@ -12,6 +12,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("post") as post:
         post.add_column(sa.Column("display_html", sa.Text(), nullable=False, server_default=""))
+        post.add_column(sa.Column("message_hash", sa.String(32), nullable=False, server_default=""))
+        post.create_index("ix_post_message_hash", ["message_hash"])
     if op.get_bind().dialect.name == "sqlite":
         # rowid = post.id; filled when a post is published (archive.search.index_post).
         op.execute("CREATE VIRTUAL TABLE post_search USING fts5(subject, body, author, files, "
