@@ -8,18 +8,71 @@ import re
 import nh3
 
 # What ordinary mail formatting needs, and nothing that runs, submits, frames or escapes its box.
-TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2",
-        "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small",
-        "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
-ATTRIBUTES = {"a": {"href", "title"}, "img": {"alt", "title", "width", "height"},
-              "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "*": {"lang", "dir"}}
+TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "*": {"lang", "dir"},
+}
 URL = re.compile(r"\b(https?://[^\s<>\"')\]]+[^\s<>\"'.,;:!?)\]])", re.IGNORECASE)
 
 
 def sanitize_html(source: str) -> str:
     """Allow-listed HTML; images keep no src (remote images load nothing without consent)."""
-    return nh3.clean(source, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                     link_rel="nofollow noopener noreferrer", strip_comments=True)
+    return nh3.clean(
+        source,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
 
 
 def text_to_html(text: str) -> str:
@@ -44,7 +97,10 @@ def _linkify(line: str) -> str:
     parts, last = [], 0
     for match in URL.finditer(line):
         url = html.escape(match.group(1), quote=True)
-        parts += [html.escape(line[last:match.start()]), f'<a href="{url}" rel="nofollow noopener">{url}</a>']
+        parts += [
+            html.escape(line[last : match.start()]),
+            f'<a href="{url}" rel="nofollow noopener">{url}</a>',
+        ]
         last = match.end()
     return "".join(parts) + html.escape(line[last:])
 

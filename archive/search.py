@@ -28,10 +28,19 @@ def index_post(session: Session, post: Post) -> None:
         return
     files = " ".join(a.get("filename", "") for a in post.attachments)
     session.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post.id})
-    session.execute(text("INSERT INTO post_search (rowid, subject, body, author, files) "
-                         "VALUES (:id, :subject, :body, :author, :files)"),
-                    {"id": post.id, "subject": post.subject, "body": post.body_text,
-                     "author": f"{post.from_name} {post.from_addr}", "files": files})
+    session.execute(
+        text(
+            "INSERT INTO post_search (rowid, subject, body, author, files) "
+            "VALUES (:id, :subject, :body, :author, :files)"
+        ),
+        {
+            "id": post.id,
+            "subject": post.subject,
+            "body": post.body_text,
+            "author": f"{post.from_name} {post.from_addr}",
+            "files": files,
+        },
+    )
 
 
 def unindex_post(session: Session, post_id: int) -> None:
@@ -39,7 +48,9 @@ def unindex_post(session: Session, post_id: int) -> None:
         session.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post_id})
 
 
-def search(session: Session, query: str, filters: SearchFilters, limit: int = 50, offset: int = 0) -> list[int]:
+def search(
+    session: Session, query: str, filters: SearchFilters, limit: int = 50, offset: int = 0
+) -> list[int]:
     """Ids of matching published posts in the allowed spaces, best first."""
     words = WORD.findall(query)[:20]
     if not words or not filters.space_ids:
@@ -49,20 +60,24 @@ def search(session: Session, query: str, filters: SearchFilters, limit: int = 50
     if session.get_bind().dialect.name == "sqlite":
         # Each word quoted: the visitor's text is never FTS5 query syntax.
         params["match"] = " ".join('"' + w.replace('"', "") + '"' for w in words)
-        sql = ("SELECT post.id FROM post_search JOIN post ON post.id = post_search.rowid "
-               f"WHERE post_search MATCH :match AND {conditions} ORDER BY bm25(post_search), post.id DESC "
-               "LIMIT :limit OFFSET :offset")
+        sql = (
+            "SELECT post.id FROM post_search JOIN post ON post.id = post_search.rowid "
+            f"WHERE post_search MATCH :match AND {conditions} ORDER BY bm25(post_search), post.id DESC "
+            "LIMIT :limit OFFSET :offset"
+        )
     else:
         params["match"] = " ".join(words)
-        sql = ("SELECT post.id FROM post WHERE to_tsvector('simple', subject || ' ' || body_text || ' ' || "
-               "from_name || ' ' || from_addr) @@ plainto_tsquery('simple', :match) "
-               f"AND {conditions} ORDER BY post.received_at DESC LIMIT :limit OFFSET :offset")
+        sql = (
+            "SELECT post.id FROM post WHERE to_tsvector('simple', subject || ' ' || body_text || ' ' || "
+            "from_name || ' ' || from_addr) @@ plainto_tsquery('simple', :match) "
+            f"AND {conditions} ORDER BY post.received_at DESC LIMIT :limit OFFSET :offset"
+        )
     return [row[0] for row in session.execute(text(sql), params)]
 
 
 def _filters(filters: SearchFilters) -> tuple[str, dict]:
     ids = ", ".join(str(int(i)) for i in filters.space_ids)
-    conditions = [f"post.status = 'published'", f"post.space_id IN ({ids})"]
+    conditions = ["post.status = 'published'", f"post.space_id IN ({ids})"]
     params: dict = {}
     if filters.question_id:
         conditions.append("post.question_id = :question")

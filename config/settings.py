@@ -74,6 +74,9 @@ class ModerationSettings:
 @dataclass(frozen=True)
 class WebSettings:
     listen: str
+    templates_dir: str
+    show_addresses: bool
+    page_size: int
 
 
 SECTIONS: dict[str, type] = {

@@ -12,6 +12,7 @@ from gateway.hub import Hub
 from gateway.jobs import start_scheduler
 from gateway.mailer import SmtpMailer, drain_outbox
 from gateway.smtp import start_server
+from gateway.web import web_server
 from gateway.worker import Worker
 
 log = logging.getLogger("hubmail.serve")
@@ -29,8 +30,11 @@ async def serve(hub: Hub) -> None:
         loop.add_signal_handler(signum, stop.set)
     server = await start_server(settings, hub.spool, wake.set)
     scheduler = start_scheduler(hub)
+    web = web_server(hub)
+    web_task = asyncio.create_task(web.serve())
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
+    log.info("web archive on http://%s", settings.web.listen)
     with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
         tasks = [
             asyncio.create_task(_work_loop(worker, work, wake, mail_waiting, settings.worker.poll_seconds)),
@@ -39,11 +43,12 @@ async def serve(hub: Hub) -> None:
         await stop.wait()
         log.info("stopping: no new connections; finishing the message in hand")
         server.close()
+        web.should_exit = True
         scheduler.shutdown(wait=False)
         worker.stopping = True
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, web_task, return_exceptions=True)
     await server.wait_closed()
     log.info("stopped")
 

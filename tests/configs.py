@@ -39,6 +39,7 @@ def config_text(
     database: str = "",
     dates: str = "",
     extra: str = "",
+    web_port: int = 8080,
 ) -> str:
     return f"""
 [site]
@@ -60,6 +61,9 @@ poll_seconds = 0.2
 host = "127.0.0.1"
 port = {outbound_port}
 timeout = 5
+
+[web]
+listen = "127.0.0.1:{web_port}"
 {extra}
 {SPACES.format(dates=dates)}
 """

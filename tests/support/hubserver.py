@@ -69,8 +69,10 @@ class HubServer:
 
     def __init__(self, folder: Path, outbound_port: int, **options) -> None:
         self.folder = folder
-        self.smtp_port = free_port()
-        self.config = write_config(folder, smtp_port=self.smtp_port, outbound_port=outbound_port, **options)
+        self.smtp_port, self.web_port = free_port(), free_port()
+        self.config = write_config(
+            folder, smtp_port=self.smtp_port, outbound_port=outbound_port, web_port=self.web_port, **options
+        )
         self.process: subprocess.Popen | None = None
         self.log = folder / "serve.log"
 
@@ -99,6 +101,10 @@ class HubServer:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
 
     def smtp(self) -> smtplib.SMTP:
         client = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30)

@@ -16,11 +16,15 @@ def upgrade() -> None:
         post.create_index("ix_post_message_hash", ["message_hash"])
     if op.get_bind().dialect.name == "sqlite":
         # rowid = post.id; filled when a post is published (archive.search.index_post).
-        op.execute("CREATE VIRTUAL TABLE post_search USING fts5(subject, body, author, files, "
-                   "tokenize = 'unicode61 remove_diacritics 2')")
+        op.execute(
+            "CREATE VIRTUAL TABLE post_search USING fts5(subject, body, author, files, "
+            "tokenize = 'unicode61 remove_diacritics 2')"
+        )
     else:
-        op.execute("CREATE INDEX ix_post_search ON post USING gin (to_tsvector('simple', "
-                   "subject || ' ' || body_text || ' ' || from_name || ' ' || from_addr))")
+        op.execute(
+            "CREATE INDEX ix_post_search ON post USING gin (to_tsvector('simple', "
+            "subject || ' ' || body_text || ' ' || from_name || ' ' || from_addr))"
+        )
 
 
 def downgrade() -> None:

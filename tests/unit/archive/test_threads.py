@@ -11,12 +11,23 @@ T0 = dt.datetime(2024, 1, 20, tzinfo=dt.UTC)
 
 
 def post(n: int, parent: str | None = None, parent_id: int | None = None) -> Post:
-    return Post(id=n, space_id=1, status="published", message_id=f"m{n}", parent_message_id=parent,
-                parent_id=parent_id, received_at=T0 + dt.timedelta(minutes=n), raw=b"", raw_sha256="")
+    return Post(
+        id=n,
+        space_id=1,
+        status="published",
+        message_id=f"m{n}",
+        parent_message_id=parent,
+        parent_id=parent_id,
+        received_at=T0 + dt.timedelta(minutes=n),
+        raw=b"",
+        raw_sha256="",
+    )
 
 
 def shape(roots) -> list[tuple[str, int]]:
-    return [(node.message_id if node.post else f"[{node.message_id}]", depth) for node, depth in flatten(roots)]
+    return [
+        (node.message_id if node.post else f"[{node.message_id}]", depth) for node, depth in flatten(roots)
+    ]
 
 
 def test_nesting_in_date_order():

@@ -241,8 +241,13 @@ def test_header_injection_never_reaches_outgoing_mail(hub):
     address, raw = reply(flow.notices()[MIA], MIA, "approve", "inj@un.example")
     flow.deliver(raw, address, MIA)
     sent = outbox(flow.hub)
-    assert {row.kind for row in sent} >= {"hold-notice", "receipt-received", "receipt-published",
-                                          "moderation-update", "moderation-results"}
+    assert {row.kind for row in sent} >= {
+        "hold-notice",
+        "receipt-received",
+        "receipt-published",
+        "moderation-update",
+        "moderation-results",
+    }
     for row in sent:
         head = row.raw.split(b"\r\n\r\n", 1)[0].lower()
         assert b"\nbcc:" not in head and parse(row.raw)["Bcc"] is None, row.kind

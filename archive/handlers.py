@@ -1,0 +1,154 @@
+"""Page handlers: each reads through archive.site, asks visibility, and renders one template."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive import site
+from archive.attachments import blob_path
+from archive.pages import SAFE_HEADERS, Archive, NotFound, page_number
+from archive.visibility import ANONYMOUS, readable_spaces
+from config.database import session_scope, utcnow
+
+RASTER = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def routes(archive: Archive) -> list[tuple[str, Callable]]:
+    async def index(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            spaces = [
+                (space, site.phase(space, utcnow()), sum(site.counts_by_question(session, space.id).values()))
+                for space in readable_spaces(session, ANONYMOUS)
+            ]
+            return archive.render(request, "index.html", archive.language(request), spaces=spaces)
+
+    async def space(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            config = archive.settings.space(row.slug)
+            language = archive.language(request, row.languages)
+            return archive.render(
+                request,
+                "space.html",
+                language,
+                space=row,
+                config=config,
+                phase=site.phase(row, utcnow()),
+                questions=site.questions(session, row.id),
+                counts=site.counts_by_question(session, row.id),
+                latest=site.latest(session, row.id),
+            )
+
+    async def question(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            number = int(request.path_params["number"])
+            found = [q for q in site.questions(session, row.id) if q.number == number]
+            if not found:
+                raise NotFound
+            page = site.question_threads(
+                session, row.id, found[0].id, page_number(request), archive.settings.web.page_size
+            )
+            posts = [node.post for node, _ in page.items if node.post]
+            return archive.render(
+                request,
+                "question.html",
+                archive.language(request, row.languages),
+                space=row,
+                question=found[0],
+                page=page,
+                parents=site.parents_of(session, posts),
+            )
+
+    async def thread(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row, post = _post(session, request)
+            nodes = site.thread_of(session, post)
+            posts = [node.post for node, _ in nodes if node.post]
+            return archive.render(
+                request,
+                "thread.html",
+                archive.language(request, row.languages),
+                space=row,
+                root=post,
+                nodes=nodes,
+                parents=site.parents_of(session, posts),
+            )
+
+    async def message(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row, post = _post(session, request)
+            return archive.render(
+                request,
+                "message.html",
+                archive.language(request, row.languages),
+                space=row,
+                post=post,
+                parents=site.parents_of(session, [post]),
+            )
+
+    async def raw(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row, post = _post(session, request)
+            if row.visibility == "private":
+                raise NotFound  # the raw bytes carry addresses and headers: never for private spaces
+            return Response(post.raw, media_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
+
+    async def attachment(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            _, post = _post(session, request)
+            index = int(request.path_params["index"])
+            if not 0 <= index < len(post.attachments):
+                raise NotFound
+            meta = post.attachments[index]
+        path = blob_path(archive.settings.data_path / "attachments", meta["sha256"])
+        if path is None:
+            raise NotFound
+        return _download(path.read_bytes(), meta["filename"])
+
+    async def style(request: Request) -> Response:
+        css = archive.templates.get_template("web/style.css").render()
+        return Response(css, media_type="text/css", headers={**SAFE_HEADERS, "Cache-Control": "max-age=3600"})
+
+    return [
+        ("/", index),
+        ("/static/style.css", style),
+        ("/{slug}/", space),
+        ("/{slug}/q/{number:int}/", question),
+        ("/{slug}/thread/{digest}/", thread),
+        ("/{slug}/message/{digest}/", message),
+        ("/{slug}/message/{digest}/raw", raw),
+        ("/{slug}/message/{digest}/{index:int}/{name}", attachment),
+    ]
+
+
+def _space(session, request: Request):
+    row = site.readable_space(session, request.path_params["slug"], ANONYMOUS)
+    if row is None:
+        raise NotFound
+    return row
+
+
+def _post(session, request: Request):
+    row = _space(session, request)
+    post = site.post_by_hash(session, row.id, request.path_params["digest"])
+    if post is None:
+        raise NotFound
+    return row, post
+
+
+def _download(data: bytes, filename: str) -> Response:
+    """Never rendered by the browser: octet-stream, unless a raster image whose magic bytes match."""
+    media = next(
+        (kind for magic, kind in RASTER.items() if data.startswith(magic)), "application/octet-stream"
+    )
+    guessed = mimetypes.guess_type(filename)[0]
+    if media != "application/octet-stream" and guessed != media:
+        media = "application/octet-stream"
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(data, media_type=media, headers={**SAFE_HEADERS, "Content-Disposition": disposition})

@@ -1,0 +1,105 @@
+"""The web archive (Starlette): pages keyed by space and Message-ID, safe headers on every response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from archive.i18n import LANGUAGES, choose_language, translator
+from archive.urls import message_hash
+from config import Settings
+from config.database import utcnow
+from templates import environment
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SAFE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class NotFound(Exception):
+    """Nothing here for this visitor (missing and not allowed look the same)."""
+
+
+class Archive:
+    """Everything a page handler needs, built once per process."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings, self.engine = settings, engine
+        override = Path(settings.web.templates_dir) if settings.web.templates_dir else None
+        if override is not None and not override.is_absolute():
+            override = settings.path.parent / override
+        self.templates = environment(override)
+        self.templates.globals.update(
+            message_hash=message_hash,
+            show_addresses=settings.web.show_addresses,
+            base_url=settings.site.base_url.rstrip("/"),
+        )
+
+    def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
+        text = self.templates.get_template(f"web/{name}").render(
+            _=translator(language),
+            lang=language,
+            languages=LANGUAGES,
+            request_path=request.url.path,
+            now=utcnow(),
+            **values,
+        )
+        return HTMLResponse(text, headers=SAFE_HEADERS)
+
+    def language(self, request: Request, offered: tuple[str, ...] | list[str] = LANGUAGES) -> str:
+        return choose_language(
+            request.query_params.get("lang"),
+            request.headers.get("accept-language", ""),
+            tuple(offered) or (self.settings.site.language,),
+        )
+
+
+def page_number(request: Request) -> int:
+    try:
+        return int(request.query_params.get("page", "1"))
+    except ValueError:
+        return 1
+
+
+def make_app(settings: Settings, engine: Engine) -> Starlette:
+    from archive import handlers  # the handlers import this module's helpers
+
+    archive = Archive(settings, engine)
+    app = Starlette(
+        routes=[Route(path, endpoint) for path, endpoint in handlers.routes(archive)],
+        exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
+    )
+    app.state.archive = archive
+    return app
+
+
+def _not_found(archive: Archive):
+    async def handler(request: Request, exc: Exception) -> Response:
+        response = archive.render(
+            request,
+            "error.html",
+            archive.language(request),
+            status=404,
+            message="This page does not exist, or is not public.",
+        )
+        response.status_code = 404
+        return response
+
+    return handler
+
+
+def plain(text: str | bytes, status: int = 200, **headers: str) -> Response:
+    return PlainTextResponse(text, status_code=status, headers={**SAFE_HEADERS, **headers})

@@ -1,0 +1,90 @@
+"""What the archive's pages show, read from the database once per page (pages and export share it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+
+from archive.models import Post, Question, Space
+from archive.threads import Node, build_threads, flatten
+from archive.visibility import Viewer, may_read
+
+PUBLISHED = "published"
+
+
+@dataclass
+class Page:
+    """A slice of a long list: items, this page's number, and how many pages there are."""
+
+    items: list
+    number: int
+    count: int
+
+
+def phase(space: Space, now: dt.datetime) -> str:
+    if space.opens and now < space.opens:
+        return "upcoming"
+    if space.closes and now > space.closes:
+        return "closed"
+    return "open"
+
+
+def readable_space(session: Session, slug: str, viewer: Viewer) -> Space | None:
+    """The space, or None where it does not exist or the viewer may not read it (same answer)."""
+    space = session.exec(select(Space).where(Space.slug == slug)).first()
+    return space if space is not None and may_read(space, viewer) else None
+
+
+def published(session: Session, space_id: int):
+    return select(Post).where(Post.space_id == space_id, Post.status == PUBLISHED)
+
+
+def counts_by_question(session: Session, space_id: int) -> dict[int | None, int]:
+    query = (
+        select(Post.question_id, func.count())
+        .where(Post.space_id == space_id, Post.status == PUBLISHED)
+        .group_by(Post.question_id)
+    )
+    return dict(session.exec(query).all())
+
+
+def questions(session: Session, space_id: int) -> list[Question]:
+    query = select(Question).where(Question.space_id == space_id, col(Question.retired).is_(False))
+    return list(session.exec(query.order_by(Question.number)))
+
+
+def latest(session: Session, space_id: int, limit: int = 10) -> list[Post]:
+    query = published(session, space_id).order_by(col(Post.published_at).desc(), col(Post.id).desc())
+    return list(session.exec(query.limit(limit)))
+
+
+def question_threads(session: Session, space_id: int, question_id: int | None, page: int, size: int) -> Page:
+    """Threads of one question (None: the space's general discussion), oldest first, by page."""
+    query = published(session, space_id).where(Post.question_id == question_id)
+    roots = build_threads(list(session.exec(query)))
+    count = max(1, -(-len(roots) // size))
+    number = min(max(page, 1), count)
+    chosen = roots[(number - 1) * size : number * size]
+    return Page(flatten(chosen), number, count)
+
+
+def post_by_hash(session: Session, space_id: int, digest: str) -> Post | None:
+    query = published(session, space_id).where(Post.message_hash == digest.upper())
+    return session.exec(query).first()
+
+
+def thread_of(session: Session, post: Post) -> list[tuple[Node, int]]:
+    query = published(session, post.space_id).where(Post.thread_id == post.thread_id)
+    return flatten(build_threads(list(session.exec(query))))
+
+
+def parents_of(session: Session, posts: list[Post]) -> dict[int, Post]:
+    """Each post's published parent, for "in reply to <author>" lines."""
+    ids = {p.parent_id for p in posts if p.parent_id}
+    if not ids:
+        return {}
+    found = session.exec(select(Post).where(col(Post.id).in_(ids), Post.status == PUBLISHED))
+    parents = {parent.id: parent for parent in found}
+    return {p.id: parents[p.parent_id] for p in posts if p.parent_id in parents}

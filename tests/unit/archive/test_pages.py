@@ -1,0 +1,175 @@
+"""Archive pages rendered in-process: structure, threading, safety headers, visibility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from archive.models import Post
+from archive.pages import make_app
+from archive.urls import message_hash
+from config.database import session_scope
+from gateway.spool import Envelope
+from gateway.worker import Worker
+from moderation.commands import Command
+from moderation.context import Moderation
+from moderation.decisions import Actor, apply
+
+NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
+
+
+def mail(
+    mid: str,
+    subject: str,
+    body: str,
+    extra: str = "",
+    sender: str = "Ana Pérez <ana@ngo.example>",
+    content_type: str = "text/plain",
+) -> bytes:
+    return (
+        f"From: {sender}\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n{extra}"
+        f"Content-Type: {content_type}; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+class Archive:
+    def __init__(self, hub) -> None:
+        self.hub = hub
+        self.worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+        self.client = TestClient(make_app(hub.settings, hub.engine))
+
+    def post(self, raw: bytes, to: str = "unece-review+q1@hub.example.org", approve: bool = True) -> None:
+        self.hub.spool.put(Envelope("ana@ngo.example", [to], "smtp"), raw)
+        self.worker.process_pending()
+        if approve:
+            with session_scope(self.hub.engine) as session:
+                post = session.exec(select(Post).order_by(col(Post.id).desc())).first()
+                apply(
+                    Moderation.at(self.hub.settings, NOW),
+                    session,
+                    post,
+                    Command("approve"),
+                    Actor("mia@un.example", "test"),
+                )
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+
+@pytest.fixture()
+def archive(hub) -> Archive:
+    archive = Archive(hub)
+    archive.post(
+        mail("root@x", "Our practice", "One-stop shops.\n> old quote\nSee https://example.org/a?b=1&c=2")
+    )
+    archive.post(
+        mail(
+            "reply@x",
+            "Re: Our practice",
+            "Agreed.",
+            "In-Reply-To: <root@x>\r\n",
+            sender="Bo Lind <bo@org.example>",
+        )
+    )
+    archive.post(mail("held@x", "Still held", "Not yet."), approve=False)
+    return archive
+
+
+def test_every_page_sends_safety_headers(archive):
+    for path in ("/", "/unece-review/", "/unece-review/q/1/", "/nope/", "/static/style.css"):
+        headers = archive.get(path).headers
+        assert "script-src" not in headers["content-security-policy"]
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_index_lists_public_spaces_with_phase_and_counts(archive):
+    page = archive.get("/").text
+    assert 'href="/unece-review/"' in page and "2 contributions" in page
+    assert "closed-space" in page  # public too, with its phase
+    assert "phase-closed" in page
+
+
+def test_space_page_questions_in_the_chosen_language(archive):
+    english = archive.get("/unece-review/").text
+    assert "Promising practices?" in english and "(2 contributions)" in english
+    french = archive.get("/unece-review/?lang=fr").text
+    assert "Pratiques prometteuses ?" in french and "Questions directrices" in french
+    by_header = archive.get("/unece-review/", headers={"Accept-Language": "es;q=0.5, fr;q=0.9"}).text
+    assert "Questions directrices" in by_header
+
+
+def test_question_page_nests_replies_and_hides_held_posts(archive):
+    page = archive.get("/unece-review/q/1/").text
+    assert page.index("Our practice") < page.index("Re: Our practice")
+    assert 'class="depth-1"' in page and "in reply to" in page
+    assert "Still held" not in page
+    assert '<a href="https://example.org/a?b=1&amp;c=2"' in page
+    assert '<details class="quote">' in page
+
+
+def test_message_permalink_raw_and_unknown(archive):
+    digest = message_hash("root@x")
+    page = archive.get(f"/unece-review/message/{digest}/")
+    assert page.status_code == 200 and "One-stop shops." in page.text
+    raw = archive.get(f"/unece-review/message/{digest}/raw")
+    assert raw.headers["content-type"].startswith("text/plain") and b"Message-ID: <root@x>" in raw.content
+    assert archive.get(f"/unece-review/message/{message_hash('held@x')}/").status_code == 404
+    assert archive.get("/unece-review/message/NOPE/").status_code == 404
+
+
+def test_addresses_are_not_shown_by_default(archive):
+    page = archive.get("/unece-review/q/1/").text
+    assert "Ana Pérez" in page and "ana@ngo.example" not in page
+
+
+def test_hostile_html_is_sanitized_once_at_publication(archive):
+    evil = (
+        "<p>Hello <b>friends</b><script>alert(1)</script><img src=x onerror=alert(2)>"
+        '<a href="javascript:alert(3)">x</a><iframe src="https://evil.example"></iframe>'
+        '<form action="https://evil.example"><input></form><svg onload=alert(4)></svg></p>'
+    )
+    archive.post(mail("evil@x", "<script>alert(5)</script>", evil, content_type="text/html"))
+    page = archive.get(f"/unece-review/message/{message_hash('evil@x')}/").text
+    body = page[page.index('<div class="body">') :]
+    assert "<b>friends</b>" in body
+    for bad in ("<script", "onerror", "javascript:", "<iframe", "<form", "onload", "<svg"):
+        assert bad not in body.lower(), bad
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in page
+
+
+def test_attachment_is_a_download_never_rendered(archive):
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <att@x>\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee\r\n'
+        b'--B\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename="x.html"\r\n\r\n'
+        b"<script>alert(1)</script>\r\n--B--\r\n"
+    )
+    archive.post(raw)
+    page = archive.get(f"/unece-review/message/{message_hash('att@x')}/").text
+    link = re.search(r'href="(/unece-review/message/[^"]+/0/[^"]+)"', page).group(1)
+    response = archive.get(link)
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.content == b"<script>alert(1)</script>"
+
+
+def test_private_space_is_invisible(tmp_path, database):
+    from gateway.hub import open_hub
+    from tests.configs import make_settings
+
+    settings = make_settings(tmp_path, database=database)
+    hub = open_hub(settings)
+    with session_scope(hub.engine) as session:
+        from archive.spaces import space_row
+
+        row = space_row(session, "closed-space")
+        row.visibility = "private"
+        session.add(row)
+    client = TestClient(make_app(settings, hub.engine))
+    assert "closed-space" not in client.get("/").text
+    assert client.get("/closed-space/").status_code == 404
