@@ -75,11 +75,12 @@ def page_number(request: Request) -> int:
 
 
 def make_app(settings: Settings, engine: Engine) -> Starlette:
-    from archive import handlers  # the handlers import this module's helpers
+    from archive import data_routes, handlers  # both import this module's helpers
 
     archive = Archive(settings, engine)
+    pairs = [*data_routes.routes(archive), *handlers.routes(archive)]
     app = Starlette(
-        routes=[Route(path, endpoint) for path, endpoint in handlers.routes(archive)],
+        routes=[Route(path, endpoint) for path, endpoint in pairs],
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
     )
     app.state.archive = archive

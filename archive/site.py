@@ -88,3 +88,21 @@ def parents_of(session: Session, posts: list[Post]) -> dict[int, Post]:
     found = session.exec(select(Post).where(col(Post.id).in_(ids), Post.status == PUBLISHED))
     parents = {parent.id: parent for parent in found}
     return {p.id: parents[p.parent_id] for p in posts if p.parent_id in parents}
+
+
+def newest(session: Session, space_id: int, question_id: int | None = None, limit: int = 50) -> list[Post]:
+    query = published(session, space_id)
+    if question_id is not None:
+        query = query.where(Post.question_id == question_id)
+    return list(session.exec(query.order_by(col(Post.received_at).desc()).limit(limit)))
+
+
+def in_order(
+    session: Session, space_id: int, question_id: int | None = None, thread_id: int | None = None
+) -> list[Post]:
+    query = published(session, space_id)
+    if question_id is not None:
+        query = query.where(Post.question_id == question_id)
+    if thread_id is not None:
+        query = query.where(Post.thread_id == thread_id)
+    return list(session.exec(query.order_by(col(Post.received_at), col(Post.id))))

@@ -173,3 +173,40 @@ def test_private_space_is_invisible(tmp_path, database):
     client = TestClient(make_app(settings, hub.engine))
     assert "closed-space" not in client.get("/").text
     assert client.get("/closed-space/").status_code == 404
+
+
+def test_search_finds_published_posts_only(archive):
+    page = archive.get("/search", params={"q": "one-stop"}).text
+    assert "1 results" in page and "Our practice" in page
+    assert "Still held" not in archive.get("/search", params={"q": "yet"}).text
+    by_author = archive.get("/search", params={"q": "agreed", "author": "bo lind"}).text
+    assert "Re: Our practice" in by_author
+    assert "0 results" in archive.get("/search", params={"q": 'agreed" OR *', "space": "closed-space"}).text
+
+
+def test_feeds_and_mbox(archive):
+    import gzip
+    import mailbox
+    import xml.etree.ElementTree as ET
+
+    feed = archive.get("/unece-review/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    titles = [e.text for e in ET.fromstring(feed.content).iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Our practice" in titles and "Still held" not in titles
+    assert archive.get("/unece-review/q/1/feed.atom").status_code == 200
+    response = archive.get("/unece-review/space.mbox.gz")
+    assert response.headers["content-disposition"] == 'attachment; filename="unece-review.mbox.gz"'
+    path = archive.hub.settings.data_path / "t.mbox"
+    path.write_bytes(gzip.decompress(response.content))
+    ids = [m["Message-ID"] for m in mailbox.mbox(str(path))]
+    assert ids == ["<root@x>", "<reply@x>"]
+    thread = archive.get(f"/unece-review/thread/{message_hash('root@x')}/thread.mbox.gz")
+    assert gzip.decompress(thread.content).count(b"\nFrom ") + 1 == 2
+
+
+def test_participation_page_and_charts(archive):
+    page = archive.get("/unece-review/stats/").text
+    assert "Distinct participants: 2" in page and "ngo.example 1" in page and "Q1 2" in page
+    chart = archive.get("/unece-review/stats/weeks.svg")
+    assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
+    assert b"<script" not in chart.content

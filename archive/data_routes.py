@@ -1,0 +1,150 @@
+"""Routes for search, feeds, mbox downloads and participation charts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive import site
+from archive.feeds import atom, mbox_gz
+from archive.handlers import _post, _space
+from archive.models import Post
+from archive.pages import SAFE_HEADERS, Archive, NotFound
+from archive.search import SearchFilters, search
+from archive.stats import CHARTS, chart, participation
+from archive.urls import space_url
+from archive.visibility import ANONYMOUS, readable_spaces
+from config.database import session_scope
+
+# A chart is an image: it runs nothing, and its own inline style is all it needs.
+SVG_HEADERS = {**SAFE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+CHART_TITLES = {
+    "weeks": "Posts per week",
+    "questions": "Posts per question",
+    "organisations": "Posts per organisation",
+}
+
+
+def routes(archive: Archive) -> list[tuple[str, Callable]]:
+    base = archive.settings.site.base_url
+
+    async def space_feed(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            body = atom(
+                row, site.newest(session, row.id), base, row.title, f"{space_url(base, row.slug)}feed.atom"
+            )
+        return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
+
+    async def question_feed(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            question = _question(session, row, request)
+            url = f"{space_url(base, row.slug)}q/{question.number}/feed.atom"
+            body = atom(
+                row, site.newest(session, row.id, question.id), base, f"{row.title} · Q{question.number}", url
+            )
+        return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
+
+    async def space_mbox(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            return _mbox(row, site.in_order(session, row.id), f"{row.slug}.mbox.gz")
+
+    async def question_mbox(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            question = _question(session, row, request)
+            return _mbox(
+                row, site.in_order(session, row.id, question.id), f"{row.slug}-q{question.number}.mbox.gz"
+            )
+
+    async def thread_mbox(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row, post = _post(session, request)
+            return _mbox(row, site.in_order(session, row.id, thread_id=post.thread_id), "thread.mbox.gz")
+
+    async def stats(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            figures = participation(session, row.id)
+        return archive.render(
+            request,
+            "stats.html",
+            archive.language(request, row.languages),
+            space=row,
+            figures=figures,
+            charts=CHARTS,
+        )
+
+    async def stats_chart(request: Request) -> Response:
+        name = request.path_params["chart"]
+        if name not in CHARTS:
+            raise NotFound
+        with session_scope(archive.engine) as session:
+            row = _space(session, request)
+            figures = participation(session, row.id)
+        return Response(
+            chart(figures, name, CHART_TITLES[name]), media_type="image/svg+xml", headers=SVG_HEADERS
+        )
+
+    async def search_page(request: Request) -> Response:
+        params = request.query_params
+        with session_scope(archive.engine) as session:
+            spaces = readable_spaces(session, ANONYMOUS)
+            chosen = [s for s in spaces if s.slug == params.get("space")] or spaces
+            number = _int(params.get("question"))
+            questions = site.questions(session, chosen[0].id) if len(chosen) == 1 and number else []
+            question_id = next((q.id for q in questions if q.number == number), None)
+            filters = SearchFilters(
+                tuple(s.id for s in chosen),
+                question_id,
+                params.get("author", "")[:100],
+                params.get("since", "")[:10],
+                params.get("until", "")[:10],
+            )
+            ids = search(session, params.get("q", "")[:200], filters)
+            found = {p.id: p for p in session.exec(select(Post).where(col(Post.id).in_(ids)))}
+            slugs = {s.id: s for s in spaces}
+            results = [(slugs[found[i].space_id], found[i]) for i in ids if i in found]
+            return archive.render(
+                request,
+                "search.html",
+                archive.language(request),
+                results=results,
+                spaces=spaces,
+                params=params,
+            )
+
+    return [
+        ("/search", search_page),
+        ("/{slug}/feed.atom", space_feed),
+        ("/{slug}/q/{number:int}/feed.atom", question_feed),
+        ("/{slug}/space.mbox.gz", space_mbox),
+        ("/{slug}/q/{number:int}/question.mbox.gz", question_mbox),
+        ("/{slug}/thread/{digest}/thread.mbox.gz", thread_mbox),
+        ("/{slug}/stats/", stats),
+        ("/{slug}/stats/{chart}.svg", stats_chart),
+    ]
+
+
+def _question(session, row, request: Request):
+    number = int(request.path_params["number"])
+    found = [q for q in site.questions(session, row.id) if q.number == number]
+    if not found:
+        raise NotFound
+    return found[0]
+
+
+def _mbox(row, posts, filename: str) -> Response:
+    if row.visibility == "private":
+        raise NotFound  # raw messages of private spaces are never exported
+    headers = {**SAFE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(mbox_gz(posts), media_type="application/gzip", headers=headers)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
