@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from archive import site
 from archive.attachments import blob_path
-from archive.pages import SAFE_HEADERS, Archive, NotFound, page_number
+from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.visibility import ANONYMOUS, readable_spaces
 from config.database import session_scope, utcnow
 
@@ -52,7 +52,11 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             if not found:
                 raise NotFound
             page = site.question_threads(
-                session, row.id, found[0].id, page_number(request), archive.settings.web.page_size
+                session,
+                row.id,
+                found[0].id,
+                int(request.path_params.get("page", 1)),
+                archive.settings.web.page_size,
             )
             posts = [node.post for node, _ in page.items if node.post]
             return archive.render(
@@ -90,6 +94,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 space=row,
                 post=post,
                 parents=site.parents_of(session, [post]),
+                root=site.thread_root(session, post),
             )
 
     async def raw(request: Request) -> Response:
@@ -120,6 +125,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
         ("/static/style.css", style),
         ("/{slug}/", space),
         ("/{slug}/q/{number:int}/", question),
+        ("/{slug}/q/{number:int}/page/{page:int}/", question),
         ("/{slug}/thread/{digest}/", thread),
         ("/{slug}/message/{digest}/", message),
         ("/{slug}/message/{digest}/raw", raw),

@@ -67,13 +67,6 @@ class Archive:
         )
 
 
-def page_number(request: Request) -> int:
-    try:
-        return int(request.query_params.get("page", "1"))
-    except ValueError:
-        return 1
-
-
 def make_app(settings: Settings, engine: Engine) -> Starlette:
     from archive import data_routes, handlers  # both import this module's helpers
 

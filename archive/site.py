@@ -80,6 +80,12 @@ def thread_of(session: Session, post: Post) -> list[tuple[Node, int]]:
     return flatten(build_threads(list(session.exec(query))))
 
 
+def thread_root(session: Session, post: Post) -> Post:
+    """The post that started this post's thread (itself when it did, or when the root is not public)."""
+    root = session.get(Post, post.thread_id) if post.thread_id and post.thread_id != post.id else None
+    return root if root is not None and root.status == PUBLISHED else post
+
+
 def parents_of(session: Session, posts: list[Post]) -> dict[int, Post]:
     """Each post's published parent, for "in reply to <author>" lines."""
     ids = {p.parent_id for p in posts if p.parent_id}

@@ -15,7 +15,7 @@ import typer
 
 from config import ConfigError, find_config_path, load_settings
 from config.starter import starter_config
-from gateway import moderate_cli, reports
+from gateway import archive_cli, moderate_cli, reports
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(moderate_cli.app, name="moderate")
+app.add_typer(archive_cli.app, name="archive")
 
 
 def _logging(verbose: bool = False) -> None:

@@ -1,0 +1,89 @@
+"""A static copy of the public archive: every page fetched through the app itself, so it looks the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from starlette.testclient import TestClient
+
+from archive import site
+from archive.models import Post
+from archive.pages import make_app
+from archive.urls import message_hash
+from archive.visibility import ANONYMOUS, readable_spaces
+from config import Settings
+from config.database import session_scope
+
+NO_SEARCH = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Search</title>
+<link rel="stylesheet" href="/static/style.css"></head><body><main><h1>Search</h1>
+<p>Search needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
+</main></body></html>"""
+
+
+def urls(engine: Engine, page_size: int) -> Iterator[str]:
+    """Every URL an anonymous visitor can reach, the same ones `hubmail serve` answers."""
+    yield from ("/", "/static/style.css")
+    with session_scope(engine) as session:
+        for space in readable_spaces(session, ANONYMOUS):
+            base = f"/{space.slug}/"
+            yield from (
+                base,
+                f"{base}feed.atom",
+                f"{base}stats/",
+                *(f"{base}stats/{c}.svg" for c in ("weeks", "questions", "organisations")),
+            )
+            if space.visibility != "private":
+                yield f"{base}space.mbox.gz"
+            for question in site.questions(session, space.id):
+                yield from _question_urls(session, space, question, page_size)
+            yield from _post_urls(session, space)
+
+
+def _question_urls(session, space, question, page_size: int) -> Iterator[str]:
+    base = f"/{space.slug}/q/{question.number}/"
+    yield from (base, f"{base}feed.atom", f"{base}question.mbox.gz")
+    pages = site.question_threads(session, space.id, question.id, 1, page_size).count
+    yield from (f"{base}page/{n}/" for n in range(2, pages + 1))
+
+
+def _post_urls(session, space) -> Iterator[str]:
+    for post in session.exec(site.published(session, space.id).order_by(Post.id)):
+        digest = message_hash(post.message_id)
+        yield f"/{space.slug}/message/{digest}/"
+        yield f"/{space.slug}/message/{digest}/raw"
+        yield from (
+            f"/{space.slug}/message/{digest}/{i}/{a['filename']}" for i, a in enumerate(post.attachments)
+        )
+        if site.thread_root(session, post) is post:
+            yield from (f"/{space.slug}/thread/{digest}/", f"/{space.slug}/thread/{digest}/thread.mbox.gz")
+
+
+def export(
+    settings: Settings, engine: Engine, target: Path, progress: Callable[[int], None] = lambda n: None
+) -> int:
+    """Write the archive under target; returns how many files were written."""
+    client = TestClient(make_app(settings, engine), base_url="http://export.invalid")
+    written = 0
+    for url in urls(engine, settings.web.page_size):
+        response = client.get(url)
+        if response.status_code == 200:
+            _write(target, url, response.content)
+            written += 1
+        progress(1)
+    _write(target, "/search/", NO_SEARCH.encode())
+    return written + 1
+
+
+def _write(target: Path, url: str, content: bytes) -> None:
+    relative = url.lstrip("/") + ("index.html" if url.endswith("/") else "")
+    path = (target / relative).resolve()
+    if target.resolve() not in path.parents:
+        raise ValueError(f"refusing to write outside the export folder: {url}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+def count_urls(engine: Engine, page_size: int) -> int:
+    return sum(1 for _ in urls(engine, page_size))

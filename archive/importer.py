@@ -1,0 +1,94 @@
+"""Importing an existing list archive (an mbox from Mailman, pipermail or Google Groups) into a space."""
+
+from __future__ import annotations
+
+import mailbox
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from archive.parsing import ParseLimits, parse_message
+from archive.publish import prepare_for_display
+from archive.spaces import question_row, space_row
+from archive.store import find_post, store_post
+from config.database import session_scope, utcnow
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+
+
+def messages(path: Path) -> Iterator[bytes]:
+    """Raw bytes of each message, in file order (parents usually come before their replies)."""
+    box = mailbox.mbox(str(path), create=False)
+    try:
+        for key in box.iterkeys():
+            yield box.get_bytes(key)
+    finally:
+        box.close()
+
+
+def count_messages(path: Path) -> int:
+    return sum(1 for _ in mailbox.mbox(str(path), create=False).iterkeys())
+
+
+def import_mbox(
+    engine: Engine,
+    path: Path,
+    slug: str,
+    question: int | None,
+    publish: bool,
+    attachment_root: Path,
+    progress: Callable[[], None] = lambda: None,
+) -> ImportReport:
+    """Store each message once (by Message-ID), threaded; no notices or receipts are sent."""
+    report = ImportReport()
+    with session_scope(engine) as session:
+        space = space_row(session, slug)
+        row = question_row(session, space.id, question) if question else None
+    for raw in messages(path):
+        with session_scope(engine) as session:
+            _import_one(session, raw, space.id, row.id if row else None, publish, attachment_root, report)
+        progress()
+    return report
+
+
+def _import_one(
+    session,
+    raw: bytes,
+    space_id: int,
+    question_id: int | None,
+    publish: bool,
+    attachment_root: Path,
+    report: ImportReport,
+) -> None:
+    try:
+        message = parse_message(raw, ParseLimits())
+    except Exception:
+        report.unreadable += 1
+        return
+    if find_post(session, space_id, message.message_id) is not None:
+        report.duplicates += 1
+        return
+    received = message.sent_at or utcnow()
+    post = store_post(
+        session,
+        space_id=space_id,
+        question_id=question_id,
+        status="published" if publish else "held",
+        message=message,
+        raw=raw,
+        envelope_from=message.from_addr,
+        received_at=received,
+        attachment_root=attachment_root,
+        notes=["imported"],
+    )
+    if publish:
+        post.published_at, post.decided_at, post.decided_by = received, utcnow(), "import"
+        prepare_for_display(session, post)
+    report.stored += 1

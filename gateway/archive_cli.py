@@ -1,0 +1,64 @@
+"""`hubmail archive export|import`: a static copy of the archive, and bringing in an old list's mbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from archive.export import count_urls
+from archive.export import export as export_archive
+from archive.importer import count_messages, import_mbox
+from gateway.cli_options import ConfigOption, hub_from
+
+app = typer.Typer(
+    help="Export the archive as static files, or import an mbox into a space.", no_args_is_help=True
+)
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write (created if missing).")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the public archive as static files with the same URLs (search is left out, with a note)."""
+    hub = hub_from(config)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("exporting", total=count_urls(hub.engine, hub.settings.web.page_size))
+        written = export_archive(hub.settings, hub.engine, directory, lambda n: progress.advance(task, n))
+    typer.echo(f"wrote {written} files to {directory}")
+
+
+@app.command(name="import")
+def import_(
+    mbox: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An mbox file.")],
+    space: Annotated[str, typer.Option(help="The space to import into.")],
+    question: Annotated[int | None, typer.Option(help="File every message under this question.")] = None,
+    publish: Annotated[bool, typer.Option(help="Publish at once (else held for moderation).")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Import an existing list archive; threads kept, duplicates skipped, nobody mailed."""
+    hub = hub_from(config)
+    if hub.settings.space(space) is None:
+        typer.echo(f"hubmail: no space {space!r} in the configuration", err=True)
+        raise typer.Exit(1)
+    config_space = hub.settings.space(space)
+    if question is not None and config_space.question(question) is None:
+        typer.echo(f"hubmail: space {space!r} has no question {question}", err=True)
+        raise typer.Exit(1)
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"importing {mbox.name}", total=count_messages(mbox))
+        report = import_mbox(
+            hub.engine,
+            mbox,
+            space,
+            question,
+            publish,
+            hub.settings.data_path / "attachments",
+            lambda: progress.advance(task),
+        )
+    typer.echo(
+        f"stored {report.stored}, skipped {report.duplicates} duplicates, {report.unreadable} unreadable"
+    )
