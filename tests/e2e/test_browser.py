@@ -1,4 +1,4 @@
-"""The archive in real headless Chromium: nesting shows, XSS vectors run nothing, axe finds no serious issue."""
+"""The archive in headless Chromium: nesting shows, XSS vectors run nothing, axe finds nothing serious."""
 
 from __future__ import annotations
 
