@@ -221,6 +221,6 @@ def _check_moderation(file: str, moderation: ModerationSettings) -> None:
 def split_listen(file: str, key: str, listen: str) -> tuple[str, int]:
     """'127.0.0.1:2525' -> ('127.0.0.1', 2525), '[::1]:25' -> ('::1', 25)."""
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+    if not host or not (port.isascii() and port.isdigit()) or not 0 <= int(port) < 65536:
         raise ConfigError(file, key, f"{listen!r} is not HOST:PORT")
     return host.strip("[]"), int(port)

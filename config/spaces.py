@@ -38,18 +38,18 @@ QUESTION_KEYS = {"number", "text"}
 
 
 def is_domain(text: str) -> bool:
-    return bool(DOMAIN.match(text))
+    return bool(DOMAIN.fullmatch(text))  # fullmatch: "$" would let a trailing newline through
 
 
 def is_language(text: str) -> bool:
-    return bool(LANGUAGE.match(text))
+    return bool(LANGUAGE.fullmatch(text))
 
 
 def is_address(text: str) -> bool:
     local, at, domain = text.rpartition("@")
     return bool(
         at
-        and LOCAL_PART.match(local)
+        and LOCAL_PART.fullmatch(local)
         and is_domain(domain)
         and ".." not in local
         and not local.startswith(".")
@@ -107,7 +107,7 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         if name not in SPACE_KEYS:
             raise ConfigError(file, f"{key}.{name}", "unknown key (see config/defaults.toml)")
     slug = _text(file, f"{key}.slug", item.get("slug"), required=True)
-    if not SLUG.match(slug) or slug in RESERVED_SLUGS or slug.endswith(("-request", "-owner")):
+    if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS or slug.endswith(("-request", "-owner")):
         raise ConfigError(
             file,
             f"{key}.slug",
@@ -163,11 +163,12 @@ def _when(file: str, key: str, value: Any, end_of_day: bool) -> dt.datetime | No
 def _timezone(file: str, key: str, value: Any) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    name = _text(file, key, value, required=True)
     try:
-        ZoneInfo(_text(file, key, value, required=True))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(file, key, f"{value!r} is not a time zone name such as Europe/Geneva") from None
-    return value
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
+        raise ConfigError(file, key, f"{value!r} is not a time zone name such as Europe/Zurich") from None
+    return name
 
 
 def _languages(file: str, key: str, value: Any) -> tuple[str, ...]:

@@ -1,0 +1,265 @@
+"""Archive benchmark: page times on a large archive, against a bare uvicorn endpoint as the ceiling.
+
+    python bench/archive.py [--posts 100000] [--spaces 5] [--requests 200] [--export] [--json]
+
+Fills an SQLite database with published posts (threads up to depth 10) through the same models
+and publication step the gateway uses, serves it with `hubmail serve`, and times the space,
+question, thread and search pages from a local client; then optionally a full static export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive.models import Post  # noqa: E402 - after the path is set
+from archive.publish import prepare_for_display  # noqa: E402
+from archive.spaces import question_row, space_row  # noqa: E402
+from archive.urls import message_hash  # noqa: E402
+from config import load_settings  # noqa: E402
+from config.database import session_scope  # noqa: E402
+from gateway.hub import open_hub  # noqa: E402
+
+WORDS = [
+    "migration",
+    "policy",
+    "practice",
+    "partnership",
+    "city",
+    "shelter",
+    "integration",
+    "labour",
+    "rights",
+    "children",
+    "women",
+    "return",
+    "reintegration",
+    "data",
+    "evidence",
+    "regional",
+    "review",
+    "compact",
+    "dialogue",
+    "consultation",
+    "local",
+]
+BARE = """
+import sys, uvicorn
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+    await send({"type": "http.response.body", "body": b"<!doctype html><p>ok</p>"})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_config(folder: Path, spaces: int, smtp: int, web: int) -> Path:
+    text = f"""[site]
+domain = "hub.example.org"
+secret_key = "bench"
+data_dir = "{folder / "data"}"
+[smtp]
+listen = "127.0.0.1:{smtp}"
+[outbound]
+port = {free_port()}
+[web]
+listen = "127.0.0.1:{web}"
+"""
+    for n in range(spaces):
+        text += f'[[spaces]]\nslug = "space-{n}"\ntitle = "Space {n}"\nmoderators = ["mod@un.example"]\n'
+        for q in range(1, 6):
+            text += f'[[spaces.questions]]\nnumber = {q}\ntext = "Question {q}?"\n'
+    path = folder / "hubmail.toml"
+    path.write_text(text)
+    return path
+
+
+def fill(config: Path, posts: int, spaces: int, seed: int = 1) -> list[tuple[str, str]]:
+    """Published posts in threads up to depth 10; returns (slug, message hash) of thread roots."""
+    rng = random.Random(seed)
+    hub = open_hub(load_settings(config, env={}))
+    start = dt.datetime(2024, 1, 18, tzinfo=dt.UTC)
+    roots: list[tuple[str, str]] = []
+    open_threads: dict[int, list[tuple[Post, int]]] = {n: [] for n in range(spaces)}
+    batch = 2000
+    for first in range(0, posts, batch):
+        with session_scope(hub.engine) as session:
+            ids = {n: space_row(session, f"space-{n}").id for n in range(spaces)}
+            for n in range(first, min(first + batch, posts)):
+                space = n % spaces
+                post = _post(session, rng, n, ids[space], start, open_threads[space])
+                if post.thread_id == post.id:
+                    roots.append((f"space-{space}", message_hash(post.message_id)))
+        print(f"\r  filled {min(first + batch, posts)}/{posts}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    hub.engine.dispose()
+    return roots
+
+
+def _post(
+    session, rng: random.Random, n: int, space_id: int, start: dt.datetime, threads: list[tuple[Post, int]]
+) -> Post:
+    parent, depth = rng.choice(threads[-200:]) if threads and rng.random() < 0.6 else (None, 0)
+    question = parent.question_id if parent else question_row(session, space_id, rng.randint(1, 5)).id
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 120)))
+    when = start + dt.timedelta(seconds=n * 30)
+    post = Post(
+        space_id=space_id,
+        question_id=question,
+        status="published",
+        message_id=f"b{n}@bench.example",
+        message_hash=message_hash(f"b{n}@bench.example"),
+        from_addr=f"p{n % 300}@org{n % 80}.example",
+        from_name=f"Participant {n % 300}",
+        subject=("Re: " if parent else "") + f"Topic {n}",
+        received_at=when,
+        published_at=when,
+        parent_id=parent.id if parent else None,
+        parent_message_id=parent.message_id if parent else None,
+        body_text=text,
+        raw=f"Message-ID: <b{n}@bench.example>\r\n\r\n{text}\r\n".encode(),
+        raw_sha256="",
+    )
+    session.add(post)
+    session.flush()
+    post.thread_id = parent.thread_id if parent else post.id
+    prepare_for_display(session, post)
+    if depth < 9:
+        threads.append((post, depth + 1))
+    return post
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"no answer from {url}")
+
+
+def timed(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+        assert response.status == 200, url
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 1),
+    }
+
+
+def measure(base: str, roots: list[tuple[str, str]], spaces: int, requests: int, rng: random.Random) -> dict:
+    kinds = {
+        "space": lambda: f"{base}/space-{rng.randrange(spaces)}/",
+        "question": lambda: f"{base}/space-{rng.randrange(spaces)}/q/{rng.randint(1, 5)}/",
+        "thread": lambda: "{}/{}/thread/{}/".format(base, *rng.choice(roots)),
+        "search": lambda: f"{base}/search?q={rng.choice(WORDS)}+{rng.choice(WORDS)}",
+    }
+    return {kind: summary([timed(make()) for _ in range(requests)]) for kind, make in kinds.items()}
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def bare_ceiling(requests: int) -> dict:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", BARE, str(port)])
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", process)
+        return summary([timed(f"http://127.0.0.1:{port}/") for _ in range(requests)])
+    finally:
+        process.kill()
+        process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--spaces", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--export", action="store_true", help="also time a full static export")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report: dict = {
+        "command": " ".join(shlex.quote(a) for a in ["bench/archive.py", *sys.argv[1:]]),
+        "posts": args.posts,
+        "spaces": args.spaces,
+    }
+    with tempfile.TemporaryDirectory(prefix="hubmail-archive-bench-") as temp:
+        folder, web = Path(temp), free_port()
+        config = write_config(folder, args.spaces, free_port(), web)
+        started = time.perf_counter()
+        roots = fill(config, args.posts, args.spaces)
+        report["fill_seconds"] = round(time.perf_counter() - started, 1)
+        hubmail = str(Path(sys.executable).with_name("hubmail"))
+        server = subprocess.Popen([hubmail, "serve", "--config", str(config)], stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{web}"
+            wait_http(base + "/", server)
+            report["pages"] = measure(base, roots, args.spaces, args.requests, random.Random(2))
+            report["peak_rss_mib"] = peak_rss_mib(server.pid)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+        report["bare_uvicorn"] = bare_ceiling(args.requests)
+        if args.export:
+            started = time.perf_counter()
+            subprocess.run(
+                [hubmail, "archive", "export", str(folder / "site"), "--config", str(config)],
+                check=True,
+                capture_output=True,
+            )
+            report["export_seconds"] = round(time.perf_counter() - started, 1)
+            report["export_files"] = sum(1 for p in (folder / "site").rglob("*") if p.is_file())
+    print(json.dumps(report, indent=2) if args.json else _table(report))
+
+
+def _table(report: dict) -> str:
+    lines = [f"{key:<16} {value}" for key, value in report.items() if key not in ("pages", "bare_uvicorn")]
+    bare = report["bare_uvicorn"]["median_ms"]
+    lines.append(f"{'page':<10} {'median ms':>10} {'p95 ms':>8} {'x bare':>8}")
+    for kind, figures in report["pages"].items():
+        lines.append(
+            f"{kind:<10} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
+            f"{figures['median_ms'] / bare:>8.1f}"
+        )
+    lines.append(f"{'bare':<10} {bare:>10} {report['bare_uvicorn']['p95_ms']:>8} {1.0:>8.1f}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
