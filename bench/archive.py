@@ -35,29 +35,10 @@ from config import load_settings  # noqa: E402
 from config.database import session_scope  # noqa: E402
 from gateway.hub import open_hub  # noqa: E402
 
-WORDS = [
-    "migration",
-    "policy",
-    "practice",
-    "partnership",
-    "city",
-    "shelter",
-    "integration",
-    "labour",
-    "rights",
-    "children",
-    "women",
-    "return",
-    "reintegration",
-    "data",
-    "evidence",
-    "regional",
-    "review",
-    "compact",
-    "dialogue",
-    "consultation",
-    "local",
-]
+SENTENCE = (
+    "migration policy practice partnership city shelter integration labour rights children women return"
+)
+WORDS = [*SENTENCE.split(" "), "reintegration", "data", "evidence", "regional", "review", "compact", "local"]
 BARE = """
 import sys, uvicorn
 async def app(scope, receive, send):
