@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx2
 from sqlalchemy.engine import Engine
-from starlette.testclient import TestClient
 
 from archive import site
 from archive.models import Post
@@ -64,14 +65,20 @@ def export(
     settings: Settings, engine: Engine, target: Path, progress: Callable[[int], None] = lambda n: None
 ) -> int:
     """Write the archive under target; returns how many files were written."""
-    client = TestClient(make_app(settings, engine), base_url="http://export.invalid")
+    return asyncio.run(_export(settings, engine, target, progress))
+
+
+async def _export(settings: Settings, engine: Engine, target: Path, progress: Callable[[int], None]) -> int:
+    # The app is called in-process (no sockets, no threads): the same pages `hubmail serve` answers.
+    transport = httpx2.ASGITransport(app=make_app(settings, engine))
     written = 0
-    for url in urls(engine, settings.web.page_size):
-        response = client.get(url)
-        if response.status_code == 200:
-            _write(target, url, response.content)
-            written += 1
-        progress(1)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://export.invalid") as client:
+        for url in urls(engine, settings.web.page_size):
+            response = await client.get(url)
+            if response.status_code == 200:
+                _write(target, url, response.content)
+                written += 1
+            progress(1)
     _write(target, "/search/", NO_SEARCH.encode())
     return written + 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from archive.models import Post, Question, Space
@@ -38,7 +39,13 @@ def readable_space(session: Session, slug: str, viewer: Viewer) -> Space | None:
 
 
 def published(session: Session, space_id: int):
-    return select(Post).where(Post.space_id == space_id, Post.status == PUBLISHED)
+    # Pages show display_html: the raw bytes and the unsanitized HTML stay in the database
+    # unless asked for (/raw and mbox load them on access).
+    return (
+        select(Post)
+        .where(Post.space_id == space_id, Post.status == PUBLISHED)
+        .options(defer(Post.raw), defer(Post.body_html))
+    )
 
 
 def counts_by_question(session: Session, space_id: int) -> dict[int | None, int]:
