@@ -69,7 +69,7 @@ def _import_one(
 ) -> None:
     try:
         message = parse_message(raw, ParseLimits())
-    except Exception:
+    except Exception:  # parse_message records defects; this is the last guard for one message
         report.unreadable += 1
         return
     if find_post(session, space_id, message.message_id) is not None:

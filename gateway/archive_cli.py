@@ -14,7 +14,9 @@ from archive.importer import count_messages, import_mbox
 from gateway.cli_options import ConfigOption, hub_from
 
 app = typer.Typer(
-    help="Export the archive as static files, or import an mbox into a space.", no_args_is_help=True
+    help="Export the archive as static files, or import an mbox into a space.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from config import ConfigError, find_config_path, load_settings
+from config import ConfigError, HubmailError, find_config_path, load_settings
 from config.starter import starter_config
 from gateway import archive_cli, moderate_cli, reports
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
@@ -25,7 +25,9 @@ app = typer.Typer(
     help="hubmail: email-first discussion spaces for time-bound consultations.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+EX_SOFTWARE = 70  # sysexits: an internal error
 app.add_typer(moderate_cli.app, name="moderate")
 app.add_typer(archive_cli.app, name="archive")
 
@@ -147,4 +149,18 @@ def retry(
 
 
 def main() -> None:
-    app()
+    """Run a command; an unexpected failure is one line for the user, the traceback only on request."""
+    try:
+        app()
+    except (HubmailError, OSError) as exc:
+        typer.echo(f"hubmail: {exc}", err=True)
+        sys.exit(EX_SOFTWARE)
+    except Exception as exc:  # the last guard between a bug and a user's terminal
+        if os.environ.get("HUBMAIL_DEBUG") == "1":
+            raise
+        typer.echo(
+            f"hubmail: unexpected error ({type(exc).__name__}: {exc}); "
+            "set HUBMAIL_DEBUG=1 to see the details",
+            err=True,
+        )
+        sys.exit(EX_SOFTWARE)

@@ -19,7 +19,11 @@ from moderation.context import Moderation
 from moderation.decisions import Actor, apply
 from moderation.decisions import untrust as untrust_sender
 
-app = typer.Typer(help="Decide on held posts from a shell, as moderators do by mail.", no_args_is_help=True)
+app = typer.Typer(
+    help="Decide on held posts from a shell, as moderators do by mail.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 PostId = Annotated[int, typer.Argument(help="The post's id, as `hubmail posts --json` shows it.")]
 By = Annotated[str, typer.Option("--by", help="Who decides (recorded); default USER@cli.HOSTNAME.")]
 

@@ -67,7 +67,7 @@ class Worker:
             log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
             self._failed(name, attempt, exc)
             return None
-        except Exception as exc:
+        except Exception as exc:  # a poison message must not stop the worker
             log.exception("%s: processing failed (attempt %d)", name, attempt)
             self._failed(name, attempt, exc)
             return None

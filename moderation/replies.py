@@ -88,7 +88,7 @@ def _check_authenticated(mod: Moderation, message: ParsedMessage, sender: str) -
     for value in message.headers.get("authentication-results", []):
         try:
             header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
-        except Exception:
+        except Exception:  # a malformed header proves nothing
             continue
         if header.authserv_id.lower() != settings.trusted_authserv_id.lower():
             continue  # added by the sender or a hop we do not trust (as Discourse does)
