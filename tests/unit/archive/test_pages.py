@@ -210,3 +210,16 @@ def test_participation_page_and_charts(archive):
     chart = archive.get("/unece-review/stats/weeks.svg")
     assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
     assert b"<script" not in chart.content
+
+
+def test_site_templates_override_the_shipped_ones(tmp_path):
+    from gateway.hub import open_hub
+    from tests.configs import make_settings
+
+    own = tmp_path / "site-templates" / "web"
+    own.mkdir(parents=True)
+    (own / "index.html").write_text('{% extends "web/base.html" %}{% block content %}<h1>Our hub</h1>{% endblock %}')
+    settings = make_settings(tmp_path, extra='templates_dir = "site-templates"\n')
+    client = TestClient(make_app(settings, open_hub(settings).engine))
+    assert "<h1>Our hub</h1>" in client.get("/").text
+    assert "Guiding questions" in client.get("/unece-review/").text  # the others stay as shipped
