@@ -7,13 +7,14 @@ arrived, or in a loop) still appears, under a placeholder or as a root; nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from archive.models import Post
 
 
 @dataclass
 class Node:
-    post: Post | None  # None: a placeholder for a parent that is not in the archive
+    post: Any  # a Post (a Link while threading); None: a placeholder for a missing parent
     message_id: str
     children: list[Node] = field(default_factory=list)
 

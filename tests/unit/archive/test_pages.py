@@ -218,7 +218,9 @@ def test_site_templates_override_the_shipped_ones(tmp_path):
 
     own = tmp_path / "site-templates" / "web"
     own.mkdir(parents=True)
-    (own / "index.html").write_text('{% extends "web/base.html" %}{% block content %}<h1>Our hub</h1>{% endblock %}')
+    (own / "index.html").write_text(
+        '{% extends "web/base.html" %}{% block content %}<h1>Our hub</h1>{% endblock %}'
+    )
     settings = make_settings(tmp_path, extra='templates_dir = "site-templates"\n')
     client = TestClient(make_app(settings, open_hub(settings).engine))
     assert "<h1>Our hub</h1>" in client.get("/").text
