@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from config import Settings
-from moderation.tokens import InvalidToken, peek
+from config.tokens import InvalidToken, peek
 
 QUESTION = re.compile(r"^q([1-9][0-9]{0,2})$")
 

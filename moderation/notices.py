@@ -12,7 +12,7 @@ from archive.outgoing import Letter, queue, replied_recently
 from archive.urls import post_url, space_url
 from config.spaces import SpaceConfig
 from moderation.context import Moderation
-from moderation.tokens import make_token
+from config.tokens import make_token
 
 
 def author(post: Post) -> str:

@@ -14,7 +14,7 @@ from moderation.decisions import Actor, apply
 from moderation.models import CommandMail
 from moderation.notices import queue_refusal, queue_results
 from moderation.rules import Check
-from moderation.tokens import Claims, InvalidToken, check_token, peek
+from config.tokens import Claims, InvalidToken, check_token, peek
 
 
 class Refused(Exception):

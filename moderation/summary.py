@@ -12,7 +12,7 @@ from archive.outgoing import Letter, queue
 from archive.spaces import space_row
 from moderation.context import Moderation
 from moderation.models import Decision, SummarySent
-from moderation.tokens import make_token
+from config.tokens import make_token
 
 
 def send_summaries(mod: Moderation, session: Session) -> int:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from moderation.tokens import InvalidToken, check_token, make_token, peek
+from config.tokens import InvalidToken, check_token, make_token, peek
 
 NOW = dt.datetime(2024, 1, 20, 12, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(days=30)

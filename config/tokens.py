@@ -1,4 +1,4 @@
-"""Signed reply tokens: what they act on, who they were sent to, until when (HMAC-SHA256).
+"""Signed tokens: what they act on, who they were issued to, until when (HMAC-SHA256).
 
 A token is the local part's detail in moderate+TOKEN@domain, so it is short (RFC 5321 caps a
 local part at 64 octets), lower-case (some MTAs fold case) and made of [a-z0-9-] only:
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from config.errors import HubmailError
 
-TOKEN = re.compile(r"^([hs])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
-KINDS = {"h": "hold", "s": "summary"}
+TOKEN = re.compile(r"^([hscub])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
+# hold notice, moderators' summary, subscription confirmation, unsubscribe link, bounce (VERP)
+KINDS = {"h": "hold", "s": "summary", "c": "confirm", "u": "unsubscribe", "b": "bounce"}
 
 
 class InvalidToken(HubmailError):
