@@ -11,8 +11,8 @@ from archive.models import Post
 from archive.outgoing import Letter, queue, replied_recently
 from archive.urls import post_url, space_url
 from config.spaces import SpaceConfig
-from moderation.context import Moderation
 from config.tokens import make_token
+from moderation.context import Moderation
 
 
 def author(post: Post) -> str:

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from archive.models import Post
 from archive.outgoing import Letter, queue
 from archive.spaces import space_row
+from config.tokens import make_token
 from moderation.context import Moderation
 from moderation.models import Decision, SummarySent
-from config.tokens import make_token
 
 
 def send_summaries(mod: Moderation, session: Session) -> int:
