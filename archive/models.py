@@ -97,3 +97,18 @@ class OutgoingMail(SQLModel, table=True):
     status: str = Field(default="pending", index=True, max_length=16)
     last_error: str = ""
     sent_at: dt.datetime | None = _optional_when()
+
+
+class CommandMail(SQLModel, table=True):
+    """A command message (moderation reply, later list requests): kept, answered once."""
+
+    __tablename__ = "command_mail"
+    __table_args__ = (UniqueConstraint("kind", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    message_id: str = Field(max_length=998)
+    from_addr: str = ""
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -30,19 +30,25 @@ class Letter:
     auto_submitted: str = "auto-replied"
     reply_to: str = ""
     original: bytes | None = None  # attached, byte for byte, as message/rfc822
+    message_id: str | None = None  # keep a post's own id, so subscribers' replies thread
     extra: dict[str, str] = field(default_factory=dict)
 
 
 def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     """(Message-ID, bytes). CR/LF never survives into a header (CVE-2024-6923)."""
     msg = email.message.EmailMessage(policy=email.policy.SMTP)
-    message_id = email.utils.make_msgid(domain=domain)
+    message_id = (
+        f"<{clean_text(letter.message_id, 900)}>"
+        if letter.message_id
+        else email.utils.make_msgid(domain=domain)
+    )
     msg["From"] = email.utils.formataddr((clean_text(letter.sender_name, 200), clean_text(letter.sender)))
     msg["To"] = clean_text(letter.to)
     msg["Subject"] = clean_text(letter.subject, 400)
     msg["Date"] = email.utils.format_datetime(utcnow())
     msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = letter.auto_submitted
+    if letter.auto_submitted:  # list mail is a person's words passed on, not an automatic answer
+        msg["Auto-Submitted"] = letter.auto_submitted
     msg["X-Hubmail-Loop"] = domain  # our own mail coming back is discarded (moderation.rules.loop)
     if letter.reply_to:
         msg["Reply-To"] = clean_text(letter.reply_to)

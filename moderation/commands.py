@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from moderation.replytext import html_to_text, typed_lines
+from archive.replytext import html_to_text, typed_lines
 
 MAX_COMMANDS = 10
 MAX_PROSE_LINES = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from config.database import UTCDateTime, utcnow
@@ -37,21 +37,6 @@ class TrustedSender(SQLModel, table=True):
     address: str
     granted_by: str
     granted_at: dt.datetime = _when()
-
-
-class CommandMail(SQLModel, table=True):
-    """A command message (moderation reply, later list requests): kept, answered once."""
-
-    __tablename__ = "command_mail"
-    __table_args__ = (UniqueConstraint("kind", "message_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)
-    message_id: str = Field(max_length=998)
-    from_addr: str = ""
-    outcome: str = Field(default="", sa_column=Column(Text, nullable=False))
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    received_at: dt.datetime = _when()
 
 
 class SummarySent(SQLModel, table=True):

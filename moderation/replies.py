@@ -5,14 +5,13 @@ from __future__ import annotations
 import authres
 from sqlmodel import Session, select
 
-from archive.models import Post, Space
+from archive.models import CommandMail, Post, Space
 from archive.parsing import ParsedMessage
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.chain import automatic_reason
 from moderation.commands import Command, read_commands
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply
-from moderation.models import CommandMail
 from moderation.notices import queue_refusal, queue_results
 from moderation.rules import Check
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from archive.models import Post
+from archive.models import CommandMail, Post
 from config.database import session_scope
 from gateway.jobs import summaries
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.models import CommandMail, Decision
+from moderation.models import Decision
 from tests.configs import make_settings
 from tests.moderation_helpers import body, outbox, parse, reply
 

@@ -1,0 +1,78 @@
+"""A digest: one message, text and HTML, a table of contents, then new posts by question and thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlmodel import Session, select
+
+from archive.mailing import Mailing
+from archive.models import Post, Question, Space
+from archive.outgoing import Letter
+from archive.urls import post_url
+from digest.headers import list_headers, unsubscribe_url
+from digest.models import Subscriber
+
+
+@dataclass
+class Section:
+    title: str
+    posts: list[Post]
+
+
+def sections(session: Session, space: Space, posts: list[Post], language: str) -> list[Section]:
+    """Posts grouped by guiding question (general discussion last), each thread kept together."""
+    questions = {q.id: q for q in session.exec(select(Question).where(Question.space_id == space.id))}
+    groups: dict[int | None, list[Post]] = {}
+    for post in posts:
+        groups.setdefault(post.question_id, []).append(post)
+    ordered = sorted(groups, key=lambda qid: (qid is None, questions[qid].number if qid in questions else 0))
+    result = []
+    for qid in ordered:
+        question = questions.get(qid)
+        title = (
+            f"Q{question.number}: " + (question.text.get(language) or next(iter(question.text.values())))
+            if question
+            else "General discussion"
+        )
+        result.append(
+            Section(title, sorted(groups[qid], key=lambda p: (p.thread_id or p.id, p.published_at, p.id)))
+        )
+    return result
+
+
+def reply_link(mail: Mailing, space: Space, post: Post) -> str:
+    """mailto: whose In-Reply-To names the post, so a reply from the digest joins its thread."""
+    subject = quote(f"Re: {post.subject}"[:200])
+    parent = quote(f"<{post.message_id}>")
+    return f"mailto:{mail.space_address(space.slug)}?subject={subject}&In-Reply-To={parent}"
+
+
+def digest_letter(
+    mail: Mailing, session: Session, space: Space, subscriber: Subscriber, posts: list[Post]
+) -> Letter:
+    language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
+    base = mail.settings.site.base_url
+    values = {
+        "space": space,
+        "sections": sections(session, space, posts, language),
+        "count": len(posts),
+        "url": lambda post: post_url(base, space.slug, post.message_id),
+        "reply": lambda post: reply_link(mail, space, post),
+        "closes": space.closes if space.closes and space.closes > mail.now else None,
+        "unsubscribe": unsubscribe_url(mail, space.slug, subscriber),
+        "mode": subscriber.mode,
+    }
+    subject, text = mail.render("digest.txt", language, **values)
+    return Letter(
+        to=subscriber.address,
+        subject=subject,
+        text=text,
+        html=mail.render_html("digest.html", **values),
+        sender=mail.space_address(space.slug),
+        sender_name=space.title,
+        reply_to=mail.space_address(space.slug),
+        auto_submitted="",
+        extra=list_headers(mail, space.slug, space.title, subscriber),
+    )
