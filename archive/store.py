@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from archive.attachments import store_blob
-from archive.models import Post
+from archive.models import CommandMail, Post
 from archive.parsing import ParsedMessage
 from archive.urls import message_hash
 
@@ -19,6 +19,12 @@ THREAD_STATUSES = ("held", "published")
 def find_post(session: Session, space_id: int, message_id: str) -> Post | None:
     query = select(Post).where(Post.space_id == space_id, Post.message_id == message_id)
     return session.exec(query).first()
+
+
+def command_seen(session: Session, kind: str, message_id: str) -> bool:
+    """Has this command message (a moderation reply, a list request) been acted on already?"""
+    query = select(CommandMail.id).where(CommandMail.kind == kind, CommandMail.message_id == message_id)
+    return session.exec(query).first() is not None
 
 
 def find_parent(session: Session, space_id: int, message: ParsedMessage) -> Post | None:

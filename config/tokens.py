@@ -62,7 +62,7 @@ def peek(token: str) -> Claims:
     """What a token claims to be, before anyone has checked it (to look up its binding)."""
     match = TOKEN.match(token.strip().lower())
     if not match:
-        raise InvalidToken("the reply address is not a moderation address we issued")
+        raise InvalidToken("this address is not one we issued")
     letter, target, expiry, _ = match.groups()
     when = dt.datetime.fromtimestamp(int(expiry, 36), dt.UTC)
     return Claims(KINDS[letter], int(target, 36), when)

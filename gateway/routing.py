@@ -27,7 +27,7 @@ class Unroutable(ValueError):
 
 # Kinds the worker knows how to handle; an address of another kind is refused at RCPT,
 # so nothing is accepted that would then sit unprocessed.
-HANDLED_KINDS = {"post", "moderate"}
+HANDLED_KINDS = {"post", "moderate", "request", "bounce"}
 
 
 def route(address: str, settings: Settings) -> Route:
@@ -41,20 +41,27 @@ def route(address: str, settings: Settings) -> Route:
     return destination
 
 
+def _check_form(token: str) -> None:
+    """Only the form: whether a token is genuine is for the worker to say, by mail."""
+    try:
+        peek(token)
+    except InvalidToken as exc:
+        raise Unroutable(str(exc)) from None
+
+
 def _destination(base: str, detail: str, settings: Settings) -> Route:
     for suffix, kind in (("-request", "request"), ("-owner", "owner")):
         if base.endswith(suffix) and settings.space(base[: -len(suffix)]):
-            if detail:
+            if detail and kind == "request":
+                _check_form(detail)  # a confirmation reply: S-request+TOKEN
+            elif detail:
                 raise Unroutable(f"no such address: {base}+{detail}")
-            return Route(kind, base[: -len(suffix)])
+            return Route(kind, base[: -len(suffix)], detail=detail)
     if base == "moderate" and detail:
-        try:
-            peek(detail)  # only the form: whether it is genuine is for the worker to say, by mail
-        except InvalidToken as exc:
-            raise Unroutable(str(exc)) from None
+        _check_form(detail)
         return Route(base, detail=detail)
     if base == "bounces" and detail:
-        return Route(base, detail=detail)
+        return Route("bounce", detail=detail)  # any form: a bounce is never refused, only counted
     space = settings.space(base)
     if space is None:
         raise Unroutable(f"no discussion space called {base!r}")

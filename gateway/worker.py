@@ -15,11 +15,15 @@ from sqlmodel import Session
 from archive.parsing import ParsedMessage, ParseLimits, parse_message
 from config import Settings
 from config.database import session_scope, utcnow
+from digest.bounces import handle_bounce
+from digest.requests import handle_request
 from gateway.routing import Route, Unroutable, route
 from gateway.spool import Envelope, Spool
+from moderation.chain import automatic_reason
 from moderation.context import Moderation
 from moderation.intake import take_post
 from moderation.replies import handle_reply
+from moderation.rules import Check
 from templates import environment
 
 log = logging.getLogger("hubmail.worker")
@@ -94,14 +98,14 @@ class Worker:
         return Outcome(name, results)
 
     def _routes(self, envelope: Envelope) -> list[Route]:
-        found: dict[str, Route] = {}
+        found: dict[tuple, Route] = {}
         for recipient in envelope.recipients:
             try:
                 where = route(recipient, self.settings)
             except Unroutable as exc:
                 log.warning("recipient %s no longer routes: %s", recipient, exc)
                 continue
-            found.setdefault(where.space or where.detail, where)  # one post per space
+            found.setdefault((where.kind, where.space or where.detail), where)  # one post per space
         return list(found.values())
 
     def _store_one(
@@ -110,6 +114,13 @@ class Worker:
         mod = Moderation(self.settings, self.clock(), self.templates)
         if where.kind == "moderate":
             return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
+        if where.kind == "bounce":
+            return handle_bounce(mod, session, where.detail, raw)
+        if where.kind == "request":
+            check = Check(message, raw, envelope.mail_from, None, self.settings.site.domain, mod.now)
+            if automatic := automatic_reason(check):
+                return f"ignored: automatic mail ({automatic})"  # never answered: no mail loops
+            return handle_request(mod, session, where.space, where.detail, message, raw)
         return take_post(
             mod,
             session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import authres
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from archive.models import CommandMail, Post, Space
 from archive.parsing import ParsedMessage
@@ -24,10 +24,7 @@ def handle_reply(
     mod: Moderation, session: Session, token: str, envelope_from: str, message: ParsedMessage, raw: bytes
 ) -> str:
     """Act on a reply once (by Message-ID); returns the outcome for the log and the record."""
-    seen = select(CommandMail).where(
-        CommandMail.kind == "moderate", CommandMail.message_id == message.message_id
-    )
-    if session.exec(seen).first() is not None:
+    if command_seen(session, "moderate", message.message_id):
         return "duplicate"
     automatic = automatic_reason(Check(message, raw, envelope_from, None, mod.settings.site.domain, mod.now))
     if automatic:

@@ -20,6 +20,8 @@ def settings(tmp_path):
         ("unece-review+q2@hub.example.org", Route("post", "unece-review", 2)),
         ("UNECE-Review+Q1@HUB.example.org", Route("post", "unece-review", 1)),
         ("<unece-review+q1@hub.example.org>", Route("post", "unece-review", 1)),
+        ("unece-review-request@hub.example.org", Route("request", "unece-review")),
+        ("bounces+anything@hub.example.org", Route("bounce", detail="anything")),
         (f"moderate+{TOKEN}@hub.example.org", Route("moderate", detail=TOKEN)),
     ],
 )
@@ -37,9 +39,9 @@ def test_space_and_question_addresses(settings, address, expected):
         ("unece-review+hello@hub.example.org", "no such address"),
         ("no-at-sign", "not a mail domain"),
         # Known kinds whose handlers come with later issues are refused, never accepted and left.
-        ("unece-review-request@hub.example.org", "not served here yet"),
-        ("bounces+abc@hub.example.org", "not served here yet"),
-        ("moderate+abc@hub.example.org", "not a moderation address we issued"),
+        ("unece-review-owner@hub.example.org", "not served here yet"),
+        ("unece-review-request+abc@hub.example.org", "not one we issued"),
+        ("moderate+abc@hub.example.org", "not one we issued"),
     ],
 )
 def test_refusals_say_why(settings, address, reason):

@@ -1,0 +1,60 @@
+"""Bounces to bounces+TOKEN@domain: a hard failure scores, past the threshold delivery is suspended."""
+
+from __future__ import annotations
+
+import email
+
+from flufl.bounce import all_failures
+from sqlmodel import Session
+
+from archive.mailing import Mailing
+from archive.models import Space
+from archive.outgoing import Letter, queue
+from config.tokens import InvalidToken, check_token, peek
+from digest.models import Subscriber
+
+HARD, SOFT, THRESHOLD = 1.0, 0.0, 3.0  # one bounce alone never unsubscribes anyone (as Mailman)
+
+
+def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes) -> str:
+    """Score the subscriber the VERP token names; a forged or unknown token only counts as noise."""
+    try:
+        claims = peek(token)
+        subscriber = session.get(Subscriber, claims.target) if claims.kind == "bounce" else None
+        if subscriber is None:
+            raise InvalidToken("names no subscriber")
+        check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now)
+    except InvalidToken as exc:
+        return f"ignored bounce: {exc}"
+    hard = _is_hard(raw)
+    subscriber.bounce_score += HARD if hard else SOFT
+    outcome = f"{'hard' if hard else 'soft'} bounce for {subscriber.address}, score {subscriber.bounce_score}"
+    if subscriber.status == "active" and subscriber.bounce_score >= THRESHOLD:
+        subscriber.status = "suspended"
+        _tell_moderators(mail, session, subscriber)
+        outcome += "; delivery suspended"
+    session.add(subscriber)
+    return outcome
+
+
+def _is_hard(raw: bytes) -> bool:
+    try:
+        permanent, _temporary = all_failures(email.message_from_bytes(raw))
+    except (RecursionError, Exception):  # a report we cannot read counts as soft: never unsubscribe on doubt
+        return False
+    return bool(permanent)
+
+
+def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) -> None:
+    space = session.get(Space, subscriber.space_id)
+    config = mail.settings.space(space.slug)
+    for moderator in config.moderators if config else ():
+        letter = Letter(
+            to=moderator,
+            subject=f"[{space.slug}] delivery to {subscriber.address} suspended",
+            text=f"Mail to {subscriber.address} bounced {subscriber.bounce_score:.0f} times; "
+            "hubmail stopped sending to it. It can subscribe again.\n",
+            sender=mail.owner_address(space.slug),
+            auto_submitted="auto-generated",
+        )
+        queue(session, "bounce-notice", letter, mail.settings.site.domain)
