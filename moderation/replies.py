@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from archive.models import CommandMail, Post, Space
 from archive.parsing import ParsedMessage
+from archive.store import command_seen
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.chain import automatic_reason
 from moderation.commands import Command, read_commands
