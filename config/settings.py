@@ -72,6 +72,13 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    weekly_day: str
+    weekly_time: str
+    daily_time: str
+
+
+@dataclass(frozen=True)
 class WebSettings:
     listen: str
     templates_dir: str
@@ -86,6 +93,7 @@ SECTIONS: dict[str, type] = {
     "worker": WorkerSettings,
     "outbound": OutboundSettings,
     "moderation": ModerationSettings,
+    "digest": DigestSettings,
     "web": WebSettings,
 }
 
@@ -101,6 +109,7 @@ class Settings:
     worker: WorkerSettings
     outbound: OutboundSettings
     moderation: ModerationSettings
+    digest: DigestSettings
     web: WebSettings
     spaces: tuple[SpaceConfig, ...]
 
@@ -149,6 +158,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     site = sections["site"]
     _check_sections(name, site, sections["smtp"], sections["web"])
     _check_moderation(name, sections["moderation"])
+    _check_digest(name, sections["digest"])
     spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)
     return Settings(path=path, spaces=spaces, **sections)
 
@@ -216,6 +226,14 @@ def _check_moderation(file: str, moderation: ModerationSettings) -> None:
         )
     if moderation.token_days < 1:
         raise ConfigError(file, "moderation.token_days", "must be at least 1")
+
+
+def _check_digest(file: str, digest: DigestSettings) -> None:
+    if digest.weekly_day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        raise ConfigError(file, "digest.weekly_day", f"{digest.weekly_day!r} is not one of mon, tue, ... sun")
+    for key in ("weekly_time", "daily_time"):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", getattr(digest, key)):
+            raise ConfigError(file, f"digest.{key}", f"{getattr(digest, key)!r} is not HH:MM")
 
 
 def split_listen(file: str, key: str, listen: str) -> tuple[str, int]:

@@ -7,8 +7,10 @@ or restart neither skips nor repeats a post, and a long outage ends in one diges
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from archive.mailing import Mailing
 from archive.models import Post, Space
@@ -119,3 +121,17 @@ def _advance(
             outbox_id=outbox_id,
         )
     )
+
+
+def last_sent(session: Session, slug: str, mode: str) -> dt.datetime:
+    """When the last digest of this mode went out in this space (the distant past if never)."""
+    query = (
+        select(func.max(DigestSent.sent_at))
+        .join(Subscriber, col(DigestSent.subscriber_id) == Subscriber.id)
+        .join(Space, col(Subscriber.space_id) == Space.id)
+        .where(Space.slug == slug, DigestSent.mode == mode)
+    )
+    found = session.exec(query).one()
+    if found is None:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)

@@ -15,6 +15,7 @@ from archive.replytext import typed_lines
 from config.spaces import is_language
 from config.tokens import InvalidToken, check_token, make_token, peek
 from digest.models import MODES, Subscriber
+from digest.roster import find_subscriber
 
 CONFIRM_DAYS = 7
 VERBS = ("subscribe", "unsubscribe", "language", "status", "help")
@@ -63,9 +64,7 @@ def first_command(message: ParsedMessage) -> list[str]:
 def _command(mail: Mailing, session: Session, space: Space, message: ParsedMessage) -> str:
     words = first_command(message)
     address = message.from_addr
-    subscriber = session.exec(
-        select(Subscriber).where(Subscriber.space_id == space.id, Subscriber.address == address)
-    ).first()
+    subscriber = find_subscriber(session, space.id, address)
     verb, args = (words[0], words[1:]) if words else ("help", [])
     if verb == "subscribe":
         return _subscribe(mail, session, space, subscriber, address, message.from_name, args)

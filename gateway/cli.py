@@ -15,7 +15,7 @@ import typer
 
 from config import ConfigError, HubmailError, find_config_path, load_settings
 from config.starter import starter_config
-from gateway import archive_cli, moderate_cli, reports
+from gateway import archive_cli, digest_cli, moderate_cli, reports
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
@@ -30,6 +30,8 @@ app = typer.Typer(
 EX_SOFTWARE = 70  # sysexits: an internal error
 app.add_typer(moderate_cli.app, name="moderate")
 app.add_typer(archive_cli.app, name="archive")
+app.add_typer(digest_cli.subscribers, name="subscribers")
+app.add_typer(digest_cli.digest, name="digest")
 
 
 def _logging(verbose: bool = False) -> None:

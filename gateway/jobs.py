@@ -8,12 +8,16 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from archive.mailing import Mailing
+from archive.spaces import space_row
 from config.database import session_scope, utcnow
+from digest.delivery import last_sent, send_digests, send_each
 from gateway.hub import Hub
 from moderation.context import Moderation
 from moderation.summary import send_summaries
 
 log = logging.getLogger("hubmail.jobs")
+EACH_SECONDS = 5  # how soon an "each" subscriber gets a newly published post
 
 
 def summaries(hub: Hub, now: dt.datetime | None = None) -> int:
@@ -41,5 +45,68 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
     if (now.hour, now.minute) >= (hour, minute):
         # The process may have been down at the hour: today's run happens now, and only once.
         scheduler.add_job(summaries, args=[hub], id="moderation-summaries-catch-up")
+    add_digest_jobs(scheduler, hub)
+    scheduler.add_job(
+        deliver_each, "interval", seconds=5, args=[hub], id="each", coalesce=True, max_instances=1
+    )
     scheduler.start()
     return scheduler
+
+
+def deliver_each(hub: Hub, now: dt.datetime | None = None) -> int:
+    """Newly published posts to 'each' subscribers (cheap when nothing was published)."""
+    with session_scope(hub.engine) as session:
+        return send_each(Mailing.at(hub.settings, now or utcnow()), session)
+
+
+def digests(
+    hub: Hub, mode: str, slug: str | None = None, now: dt.datetime | None = None, dry_run: bool = False
+) -> int:
+    """The scheduler, `hubmail digest send` and the catch-up at start all come through here."""
+    with session_scope(hub.engine) as session:
+        space_id = space_row(session, slug).id if slug else None
+        count = send_digests(Mailing.at(hub.settings, now or utcnow()), session, mode, space_id, dry_run)
+    if count:
+        log.info(
+            "%s %d %s digest(s)%s",
+            "would send" if dry_run else "queued",
+            count,
+            mode,
+            f" for {slug}" if slug else "",
+        )
+    return count
+
+
+def add_digest_jobs(scheduler: AsyncIOScheduler, hub: Hub) -> None:
+    """Per space, in its time zone; a missed run (the process was down) is caught up at start, once."""
+    settings = hub.settings.digest
+    for space in hub.settings.spaces:
+        for mode, day, clock in (
+            ("weekly", settings.weekly_day, settings.weekly_time),
+            ("daily", "*", settings.daily_time),
+        ):
+            hour, minute = (int(part) for part in clock.split(":"))
+            trigger = CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=space.timezone)
+            scheduler.add_job(
+                digests,
+                trigger,
+                args=[hub, mode, space.slug],
+                id=f"{mode}-{space.slug}",
+                coalesce=True,
+                misfire_grace_time=6 * 24 * 3600,
+            )
+            if _missed(hub, space.slug, mode, trigger):
+                scheduler.add_job(digests, args=[hub, mode, space.slug], id=f"{mode}-{space.slug}-catch-up")
+
+
+def _missed(hub: Hub, slug: str, mode: str, trigger: CronTrigger) -> bool:
+    """Was a run due since the last digest of this mode in this space (or ever, for a new hub)?"""
+    now = utcnow()
+    last_due = None
+    fire = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
+    while fire is not None and fire <= now:
+        last_due, fire = fire, trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+    if last_due is None:
+        return False
+    with session_scope(hub.engine) as session:
+        return last_sent(session, slug, mode) < last_due

@@ -1,0 +1,133 @@
+"""`hubmail subscribers ...` and `hubmail digest ...`: operators' access to subscriptions and digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archive.mailing import Mailing
+from archive.spaces import space_row
+from config.database import session_scope, utcnow
+from digest import roster
+from digest.delivery import due_posts
+from digest.render import digest_letter
+from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
+from gateway.jobs import digests
+
+subscribers = typer.Typer(
+    help="Add, remove, list and import subscribers.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+digest = typer.Typer(
+    help="Send or preview digests (the scheduler does it on its own).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+Space = Annotated[str, typer.Option("--space", help="The space's slug.")]
+
+
+def _space(session, hub, slug: str):
+    row = space_row(session, slug) if hub.settings.space(slug) else None
+    if row is None:
+        typer.echo(f"hubmail: no space {slug!r} in the configuration", err=True)
+        raise typer.Exit(1)
+    return row
+
+
+def _report(change: roster.RosterChange) -> None:
+    typer.echo(f"added {change.added}, updated {change.updated}, refused {len(change.refused)}")
+    for line in change.refused:
+        typer.echo(f"  refused {line}", err=True)
+    if change.refused:
+        raise typer.Exit(1)
+
+
+@subscribers.command()
+def add(
+    addresses: Annotated[list[str], typer.Argument()],
+    space: Space,
+    config: ConfigOption = None,
+    mode: str = "weekly",
+    language: str = "",
+    name: str = "",
+) -> None:
+    """Subscribe addresses at once (no confirmation mail: the operator vouches for them)."""
+    hub = hub_from(config)
+    change = roster.RosterChange(refused=[])
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        for address in addresses:
+            roster.add(session, row, address, name, mode, language, change)
+    _report(change)
+
+
+@subscribers.command(name="import")
+def import_(
+    csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    space: Space,
+    config: ConfigOption = None,
+) -> None:
+    """Import a CSV of address, name, mode, language (a header line is skipped)."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        change = roster.import_csv(session, _space(session, hub, space), csv_file.read_text("utf-8-sig"))
+    _report(change)
+
+
+@subscribers.command()
+def remove(
+    addresses: Annotated[list[str], typer.Argument()], space: Space, config: ConfigOption = None
+) -> None:
+    """Unsubscribe addresses."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        removed = [a for a in addresses if roster.remove(session, row, a)]
+    typer.echo(f"removed {len(removed)} of {len(addresses)}")
+
+
+@subscribers.command(name="list")
+def list_(space: Space, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """The space's subscribers and how they are served."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        rows = roster.listing(session, _space(session, hub, space))
+    print_rows(rows, as_json, ("address", "name", "mode", "language", "status", "bounce_score"))
+
+
+@digest.command()
+def send(
+    config: ConfigOption = None,
+    space: Annotated[str | None, typer.Option()] = None,
+    mode: Annotated[str, typer.Option(help="weekly or daily")] = "weekly",
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    at: Annotated[str, typer.Option(help="Pretend it is this ISO time (UTC) now.")] = "",
+) -> None:
+    """Send due digests now, through the same code as the scheduler."""
+    now = dt.datetime.fromisoformat(at).astimezone(dt.UTC) if at else utcnow()
+    count = digests(hub_from(config), mode, space, now, dry_run)
+    typer.echo(f"{'would send' if dry_run else 'queued'} {count} {mode} digest(s)")
+
+
+@digest.command()
+def preview(
+    space: Space,
+    to: Annotated[str, typer.Option("--to", help="A subscriber's address.")],
+    config: ConfigOption = None,
+) -> None:
+    """Print the digest this subscriber would get now; nothing is sent and no cursor moves."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        subscriber = roster.find_subscriber(session, row.id, to.strip().lower())
+        if subscriber is None:
+            typer.echo(f"hubmail: {to} does not follow {space}", err=True)
+            raise typer.Exit(1)
+        posts = due_posts(session, subscriber)
+        if not posts:
+            typer.echo("nothing new: no digest would be sent")
+            return
+        letter = digest_letter(Mailing.at(hub.settings, utcnow()), session, row, subscriber, posts)
+    typer.echo(f"Subject: {letter.subject}\n\n{letter.text}")
