@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,17 @@ class Archive:
         )
 
 
-def make_app(settings: Settings, engine: Engine) -> Starlette:
+def make_app(settings: Settings, engine: Engine, more: Callable | None = None) -> Starlette:
+    """The archive's routes, plus `more(archive)` -> [(path, endpoint, methods)] from higher layers."""
     from archive import data_routes, handlers  # both import this module's helpers
 
     archive = Archive(settings, engine)
     pairs = [*data_routes.routes(archive), *handlers.routes(archive)]
+    extra = [
+        Route(path, endpoint, methods=methods) for path, endpoint, methods in (more(archive) if more else [])
+    ]
     app = Starlette(
-        routes=[Route(path, endpoint) for path, endpoint in pairs],
+        routes=[*extra, *(Route(path, endpoint) for path, endpoint in pairs)],
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
     )
     app.state.archive = archive

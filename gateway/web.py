@@ -9,6 +9,7 @@ import uvicorn
 
 from archive.pages import make_app
 from config.settings import split_listen
+from digest.pages import routes as subscription_pages
 from gateway.hub import Hub
 
 log = logging.getLogger("hubmail.web")
@@ -25,7 +26,7 @@ class EmbeddedServer(uvicorn.Server):
 def web_server(hub: Hub) -> EmbeddedServer:
     host, port = split_listen(str(hub.settings.path), "web.listen", hub.settings.web.listen)
     config = uvicorn.Config(
-        make_app(hub.settings, hub.engine),
+        make_app(hub.settings, hub.engine, subscription_pages),
         host=host,
         port=port,
         lifespan="off",

@@ -1,0 +1,51 @@
+"""Web pages for subscribers: confirm a subscription, unsubscribe (RFC 8058 one-click POST)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive.mailing import Mailing
+from archive.pages import Archive, NotFound
+from archive.spaces import space_row
+from config.database import session_scope, utcnow
+from config.tokens import InvalidToken
+from digest.requests import apply_token
+
+WORDS = {
+    "unsubscribe": ("Stop following this space?", "Unsubscribe"),
+    "confirm": ("Follow this space by email?", "Confirm"),
+}
+
+
+def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
+    async def action(request: Request) -> Response:
+        kind, token = request.path_params["kind"], request.path_params["token"]
+        if kind not in WORDS:
+            raise NotFound
+        with session_scope(archive.engine) as session:
+            # Every space, readable or not: the signed token is the proof, not a session.
+            space = space_row(session, request.path_params["slug"])
+            if space is None:
+                raise NotFound
+            language = archive.language(request, space.languages)
+            if request.method == "GET":  # a link previewer must not unsubscribe anyone: ask first
+                question, button = WORDS[kind]
+                return _page(archive, request, language, space, question=question, button=button)
+            try:
+                done = apply_token(Mailing.at(archive.settings, utcnow()), session, space, token)
+            except InvalidToken as exc:
+                response = _page(archive, request, language, space, done=f"This link does not work: {exc}")
+                response.status_code = 400
+                return response
+        return _page(archive, request, language, space, done=done)
+
+    return [("/{slug}/{kind}/{token}", action, ["GET", "POST"])]
+
+
+def _page(archive: Archive, request: Request, language: str, space, question="", button="", done=""):
+    return archive.render(
+        request, "subscription.html", language, space=space, question=question, button=button, done=done
+    )
