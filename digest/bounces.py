@@ -39,7 +39,7 @@ def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes) -> st
 
 def _is_hard(raw: bytes) -> bool:
     try:
-        permanent, _temporary = all_failures(email.message_from_bytes(raw))
+        _temporary, permanent = all_failures(email.message_from_bytes(raw))  # flufl returns (temp, perm)
     except (RecursionError, Exception):  # a report we cannot read counts as soft: never unsubscribe on doubt
         return False
     return bool(permanent)

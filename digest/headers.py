@@ -14,8 +14,14 @@ TOKEN_DAYS = 400  # an unsubscribe link in an old digest should still work
 
 def unsubscribe_token(mail: Mailing, subscriber: Subscriber) -> str:
     expires = mail.now + dt.timedelta(days=TOKEN_DAYS)
+    # The binding names the action, so a confirmation token can never serve as this one.
     return make_token(
-        mail.settings.site.secret_key, "unsubscribe", subscriber.id, subscriber.address, expires
+        mail.settings.site.secret_key,
+        "unsubscribe",
+        subscriber.id,
+        subscriber.address,
+        expires,
+        "unsubscribe",
     )
 
 

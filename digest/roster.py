@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ def add(
     mode: str = "weekly",
     language: str = "",
     change: RosterChange | None = None,
+    now: dt.datetime | None = None,
 ) -> RosterChange:
     """Add or update an active subscriber (an operator's act: no confirmation mail)."""
     change = change or RosterChange(refused=[])
@@ -37,16 +39,14 @@ def add(
     if problem:
         change.refused.append(f"{address}: {problem}")
         return change
-    row = session.exec(
-        select(Subscriber).where(Subscriber.space_id == space.id, Subscriber.address == address)
-    ).first()
+    row = find_subscriber(session, space.id, address)
     if row is None:
-        row = Subscriber(space_id=space.id, address=address, cursor_at=utcnow())
+        row = Subscriber(space_id=space.id, address=address, cursor_at=now or utcnow())  # nothing older
         change.added += 1
     else:
         change.updated += 1
     row.name, row.mode, row.language, row.status = name or row.name, mode, language, "active"
-    row.confirmed_at = row.confirmed_at or utcnow()
+    row.confirmed_at = row.confirmed_at or now or utcnow()
     session.add(row)
     return change
 

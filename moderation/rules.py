@@ -75,7 +75,7 @@ def _bounced_addresses(raw: bytes) -> set[str]:
     if not BOUNCE_WORDS.search(raw, 0, 65536):
         return set()  # the detectors cost ~10 ms a message; every report they know says one of these
     try:
-        permanent, temporary = all_failures(email.message_from_bytes(raw))
+        temporary, permanent = all_failures(email.message_from_bytes(raw))
     except (RecursionError, Exception):  # deep nesting or a detector's own bug: not a verdict
         return set()
     return {a.decode("utf-8", "replace") for a in permanent | temporary}
