@@ -58,6 +58,7 @@ class OutboundSettings:
     host: str
     port: int
     timeout: int
+    retry_seconds: int
     replies_per_hour: int
 
 

@@ -57,7 +57,9 @@ class MemoryMailer:
         self.sent.append((envelope_from, recipient, raw))
 
 
-def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None, batch: int = 100) -> int:
+def drain_outbox(
+    engine: Engine, mailer: Mailer, now: dt.datetime | None = None, batch: int = 100, retry_seconds: int = 30
+) -> int:
     """Send what is due; failures wait with growing backoff, 5xx marks the row failed."""
     now = now or utcnow()
     with session_scope(engine) as session:
@@ -74,7 +76,7 @@ def drain_outbox(engine: Engine, mailer: Mailer, now: dt.datetime | None = None,
         except PermanentFailure as exc:
             _mark(engine, row.id, status="failed", error=str(exc))
         except (OSError, smtplib.SMTPException) as exc:
-            delay = min(dt.timedelta(seconds=30 * 2**row.attempts), MAX_BACKOFF)
+            delay = min(dt.timedelta(seconds=retry_seconds * 2**row.attempts), MAX_BACKOFF)
             _mark(engine, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=now + delay)
             log.warning("relay: %s to %s failed, retry in %s: %s", row.message_id, row.recipient, delay, exc)
             break  # the relay is unwell: leave the rest for the next round

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -73,11 +74,12 @@ async def _work_loop(
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
     mailer = SmtpMailer(outbound.host, outbound.port, outbound.timeout)
+    drain = functools.partial(drain_outbox, retry_seconds=outbound.retry_seconds)
     loop = asyncio.get_running_loop()
     while True:
         mail_waiting.clear()
         try:
-            await loop.run_in_executor(executor, drain_outbox, hub.engine, mailer)
+            await loop.run_in_executor(executor, drain, hub.engine, mailer)
         except Exception:  # a database hiccup must not end outbound mail
             log.exception("outbox round failed; trying again")
         with contextlib.suppress(TimeoutError):

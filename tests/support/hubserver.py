@@ -47,9 +47,9 @@ class SinkHandler:
 class Sink:
     """The outbound relay: an aiosmtpd server that keeps what it is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.handler = SinkHandler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property
