@@ -16,7 +16,7 @@ from digest.models import Subscriber
 HARD, SOFT, THRESHOLD = 1.0, 0.0, 3.0  # one bounce alone never unsubscribes anyone (as Mailman)
 
 
-def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes) -> str:
+def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes, hard: bool | None = None) -> str:
     """Score the subscriber the VERP token names; a forged or unknown token only counts as noise."""
     try:
         claims = peek(token)
@@ -26,7 +26,7 @@ def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes) -> st
         check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now)
     except InvalidToken as exc:
         return f"ignored bounce: {exc}"
-    hard = _is_hard(raw)
+    hard = _is_hard(raw) if hard is None else hard
     subscriber.bounce_score += HARD if hard else SOFT
     outcome = f"{'hard' if hard else 'soft'} bounce for {subscriber.address}, score {subscriber.bounce_score}"
     if subscriber.status == "active" and subscriber.bounce_score >= THRESHOLD:
@@ -58,3 +58,11 @@ def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) ->
             auto_submitted="auto-generated",
         )
         queue(session, "bounce-notice", letter, mail.settings.site.domain)
+
+
+def refused_by_relay(mail: Mailing, session: Session, envelope_from: str) -> str:
+    """A 5xx from our own relay for a subscriber's mail counts as a hard bounce for that subscriber."""
+    local = envelope_from.partition("@")[0]
+    if not local.startswith("bounces+"):
+        return "not subscriber mail"
+    return handle_bounce(mail, session, local.removeprefix("bounces+"), b"", hard=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,7 +59,12 @@ class MemoryMailer:
 
 
 def drain_outbox(
-    engine: Engine, mailer: Mailer, now: dt.datetime | None = None, batch: int = 100, retry_seconds: int = 30
+    engine: Engine,
+    mailer: Mailer,
+    now: dt.datetime | None = None,
+    batch: int = 100,
+    retry_seconds: int = 30,
+    on_refused: Callable[[str], None] = lambda envelope_from: None,
 ) -> int:
     """Send what is due; failures wait with growing backoff, 5xx marks the row failed."""
     now = now or utcnow()
@@ -75,6 +81,7 @@ def drain_outbox(
             mailer.send(row.envelope_from, row.recipient, row.raw)
         except PermanentFailure as exc:
             _mark(engine, row.id, status="failed", error=str(exc))
+            on_refused(row.envelope_from)  # the recipient is refused for good: as good as a bounce
         except (OSError, smtplib.SMTPException) as exc:
             delay = min(dt.timedelta(seconds=retry_seconds * 2**row.attempts), MAX_BACKOFF)
             _mark(engine, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=now + delay)

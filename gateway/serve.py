@@ -9,6 +9,9 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from archive.mailing import Mailing
+from config.database import session_scope, utcnow
+from digest.bounces import refused_by_relay
 from gateway.hub import Hub
 from gateway.jobs import start_scheduler
 from gateway.mailer import SmtpMailer, drain_outbox
@@ -71,10 +74,18 @@ async def _work_loop(
             await asyncio.wait_for(wake.wait(), poll_seconds)
 
 
+def _refused(hub: Hub, envelope_from: str) -> None:
+    with session_scope(hub.engine) as session:
+        outcome = refused_by_relay(Mailing.at(hub.settings, utcnow()), session, envelope_from)
+    log.info("relay refused mail for %s: %s", envelope_from, outcome)
+
+
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
     mailer = SmtpMailer(outbound.host, outbound.port, outbound.timeout)
-    drain = functools.partial(drain_outbox, retry_seconds=outbound.retry_seconds)
+    drain = functools.partial(
+        drain_outbox, retry_seconds=outbound.retry_seconds, on_refused=functools.partial(_refused, hub)
+    )
     loop = asyncio.get_running_loop()
     while True:
         mail_waiting.clear()
