@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -26,17 +27,22 @@ class PermanentFailure(Exception):
 class Mailer(Protocol):
     def send(self, envelope_from: str, recipient: str, raw: bytes) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class SmtpMailer:
-    """Hands each message to the configured relay; 5xx raises PermanentFailure."""
+    """Hands each message to the configured relay over one reused session; 5xx raises PermanentFailure."""
 
     def __init__(self, host: str, port: int, timeout: float) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.client: smtplib.SMTP | None = None
 
     def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
-                client.sendmail(envelope_from, [recipient], raw)
+            self._session().sendmail(envelope_from, [recipient], raw)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()  # a dropped session: the row is retried with a new one
+            raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             if 500 <= code < 600:
@@ -47,6 +53,20 @@ class SmtpMailer:
                 raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise
 
+    def _session(self) -> smtplib.SMTP:
+        if self.client is None:
+            self.client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        else:
+            self.client.rset()  # a clean transaction, and a cheap check the session is alive
+        return self.client
+
+    def close(self) -> None:
+        """End the session (after each round: an idle relay session is not kept open)."""
+        if self.client is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.client.quit()
+            self.client = None
+
 
 @dataclass
 class MemoryMailer:
@@ -56,6 +76,9 @@ class MemoryMailer:
 
     def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
         self.sent.append((envelope_from, recipient, raw))
+
+    def close(self) -> None:
+        pass
 
 
 def drain_outbox(
@@ -75,6 +98,20 @@ def drain_outbox(
             .order_by(OutgoingMail.id)
             .limit(batch)
         ).all()
+    try:
+        return _send_due(engine, mailer, due, now, retry_seconds, on_refused)
+    finally:
+        mailer.close()
+
+
+def _send_due(
+    engine: Engine,
+    mailer: Mailer,
+    due: list[OutgoingMail],
+    now: dt.datetime,
+    retry_seconds: int,
+    on_refused: Callable[[str], None],
+) -> int:
     sent = 0
     for row in due:
         try:

@@ -21,6 +21,7 @@ from gateway.worker import Worker
 
 log = logging.getLogger("hubmail.serve")
 OUTBOX_SECONDS = 2.0
+BATCH = 200  # messages handed to the relay per round, over one SMTP session
 
 
 async def serve(hub: Hub) -> None:
@@ -90,7 +91,8 @@ async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asy
     while True:
         mail_waiting.clear()
         try:
-            await loop.run_in_executor(executor, drain, hub.engine, mailer)
+            if await loop.run_in_executor(executor, drain, hub.engine, mailer) == BATCH:
+                continue  # more is waiting (a digest run): no pause
         except Exception:  # a database hiccup must not end outbound mail
             log.exception("outbox round failed; trying again")
         with contextlib.suppress(TimeoutError):
