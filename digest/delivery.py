@@ -65,14 +65,16 @@ def send_digests(
     mail: Mailing, session: Session, mode: str, space_id: int | None = None, dry_run: bool = False
 ) -> int:
     """One digest per subscriber of `mode` with anything new; never an empty one."""
-    queued = 0
+    queued, renderings, due = 0, {}, {}
     for subscriber in active(session, mode, space_id):
-        posts = due_posts(session, subscriber)
+        # Subscribers who joined together share a cursor: their new posts are read once.
+        cursor = (subscriber.space_id, subscriber.cursor_at, subscriber.cursor_id)
+        posts = due[cursor] if cursor in due else due.setdefault(cursor, due_posts(session, subscriber))
         if not posts:
             continue
         space = session.get(Space, subscriber.space_id)
         if not dry_run:
-            letter = digest_letter(mail, session, space, subscriber, posts)
+            letter = digest_letter(mail, session, space, subscriber, posts, renderings)
             row = queue(
                 session,
                 "digest",

@@ -49,10 +49,42 @@ def reply_link(mail: Mailing, space: Space, post: Post) -> str:
     return f"mailto:{mail.space_address(space.slug)}?subject={subject}&In-Reply-To={parent}"
 
 
+UNSUBSCRIBE = "\x00unsubscribe\x00"  # stands for each subscriber's own link in a shared rendering
+
+
 def digest_letter(
-    mail: Mailing, session: Session, space: Space, subscriber: Subscriber, posts: list[Post]
+    mail: Mailing,
+    session: Session,
+    space: Space,
+    subscriber: Subscriber,
+    posts: list[Post],
+    cache: dict | None = None,
 ) -> Letter:
+    """The subscriber's digest. Subscribers of a space with the same posts and language share one
+    rendering (`cache`); only the unsubscribe link differs, and is put in afterwards."""
     language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
+    key = (space.id, language, subscriber.mode, posts[0].id, posts[-1].id, len(posts))
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = _render(mail, session, space, posts, language, subscriber.mode)
+    subject, text, html = cache[key]
+    link = unsubscribe_url(mail, space.slug, subscriber)
+    return Letter(
+        to=subscriber.address,
+        subject=subject,
+        text=text.replace(UNSUBSCRIBE, link),
+        html=html.replace(UNSUBSCRIBE, link),
+        sender=mail.space_address(space.slug),
+        sender_name=space.title,
+        reply_to=mail.space_address(space.slug),
+        auto_submitted="",
+        extra=list_headers(mail, space.slug, space.title, subscriber),
+    )
+
+
+def _render(
+    mail: Mailing, session: Session, space: Space, posts: list[Post], language: str, mode: str
+) -> tuple[str, str, str]:
     base = mail.settings.site.base_url
     values = {
         "space": space,
@@ -61,18 +93,8 @@ def digest_letter(
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
         "closes": space.closes if space.closes and space.closes > mail.now else None,
-        "unsubscribe": unsubscribe_url(mail, space.slug, subscriber),
-        "mode": subscriber.mode,
+        "unsubscribe": UNSUBSCRIBE,
+        "mode": mode,
     }
     subject, text = mail.render("digest.txt", language, **values)
-    return Letter(
-        to=subscriber.address,
-        subject=subject,
-        text=text,
-        html=mail.render_html("digest.html", **values),
-        sender=mail.space_address(space.slug),
-        sender_name=space.title,
-        reply_to=mail.space_address(space.slug),
-        auto_submitted="",
-        extra=list_headers(mail, space.slug, space.title, subscriber),
-    )
+    return subject, text, mail.render_html("digest.html", **values)
