@@ -120,6 +120,38 @@ CATALOG: dict[str, dict[str, str]] = {
     },
 }
 
+# The subscription form on the space page.
+CATALOG["fr"].update(
+    {
+        "Follow by email": "Suivre par courriel",
+        "How often": "Fréquence",
+        "weekly digest": "résumé hebdomadaire",
+        "daily digest": "résumé quotidien",
+        "each post": "chaque contribution",
+        "Follow": "Suivre",
+    }
+)
+CATALOG["es"].update(
+    {
+        "Follow by email": "Seguir por correo",
+        "How often": "Frecuencia",
+        "weekly digest": "resumen semanal",
+        "daily digest": "resumen diario",
+        "each post": "cada contribución",
+        "Follow": "Seguir",
+    }
+)
+CATALOG["ru"].update(
+    {
+        "Follow by email": "Подписаться по почте",
+        "How often": "Как часто",
+        "weekly digest": "еженедельная сводка",
+        "daily digest": "ежедневная сводка",
+        "each post": "каждое сообщение",
+        "Follow": "Подписаться",
+    }
+)
+
 
 def choose_language(requested: str | None, accept_language: str, offered: tuple[str, ...]) -> str:
     """The first of ?lang=, Accept-Language (by q), the space's first language, that we offer."""

@@ -12,7 +12,7 @@ from archive.pages import Archive, NotFound
 from archive.spaces import space_row
 from config.database import session_scope, utcnow
 from config.tokens import InvalidToken
-from digest.requests import apply_token
+from digest.requests import apply_token, web_subscribe
 
 WORDS = {
     "unsubscribe": ("Stop following this space?", "Unsubscribe"),
@@ -42,7 +42,28 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
                 return response
         return _page(archive, request, language, space, done=done)
 
-    return [("/{slug}/{kind}/{token}", action, ["GET", "POST"])]
+    async def subscribe(request: Request) -> Response:
+        form = await request.form()
+        with session_scope(archive.engine) as session:
+            space = space_row(session, request.path_params["slug"])
+            if space is None:
+                raise NotFound
+            web_subscribe(
+                Mailing.at(archive.settings, utcnow()),
+                session,
+                space,
+                str(form.get("address", "")),
+                str(form.get("mode", "weekly")),
+            )
+            return _page(
+                archive,
+                request,
+                archive.language(request, space.languages),
+                space,
+                done="If this address can follow the space, a confirmation was sent to it",
+            )
+
+    return [("/{slug}/subscribe", subscribe, ["POST"]), ("/{slug}/{kind}/{token}", action, ["GET", "POST"])]
 
 
 def _page(archive: Archive, request: Request, language: str, space, question="", button="", done=""):

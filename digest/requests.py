@@ -12,7 +12,7 @@ from archive.models import CommandMail, Space
 from archive.outgoing import Letter, queue, replied_recently
 from archive.parsing import ParsedMessage
 from archive.replytext import typed_lines
-from config.spaces import is_language
+from config.spaces import is_address, is_language
 from config.tokens import InvalidToken, check_token, make_token, peek
 from digest.models import MODES, Subscriber
 from digest.roster import find_subscriber
@@ -162,3 +162,21 @@ def _answer(mail: Mailing, session: Session, space: Space, to: str, template: st
         )
         queue(session, "request-reply", letter, mail.settings.site.domain)
     return result
+
+
+def web_subscribe(mail: Mailing, session: Session, space: Space, address: str, mode: str) -> None:
+    """The space page's form: the same confirmation mail; the page says the same whatever happens,
+    so it tells nobody who is subscribed, and it sends at most three a day to one address."""
+    address = address.strip().lower()
+    if not is_address(address) or mode not in MODES or space.visibility == "private":
+        return
+    if replied_recently(session, "request-confirm", address, dt.timedelta(days=1), 3):
+        return
+    subscriber = find_subscriber(session, space.id, address)
+    if subscriber is not None and subscriber.status == "active":
+        return
+    subscriber = subscriber or Subscriber(space_id=space.id, address=address)
+    subscriber.mode, subscriber.status = mode, "pending"
+    session.add(subscriber)
+    session.flush()
+    _ask(mail, session, space, subscriber, "confirm")

@@ -194,3 +194,16 @@ def roster_add(subs: Hub, address: str, mode: str) -> None:
 
     with session_scope(subs.hub.engine) as session:
         roster.add(session, space_row(session, "unece-review"), address, mode=mode, now=subs.now)
+
+
+def test_web_form_sends_the_same_confirmation_and_says_nothing_more(subs):
+    client = TestClient(make_app(subs.hub.settings, subs.hub.engine, subscription_pages))
+    assert 'action="/unece-review/subscribe"' in client.get("/unece-review/").text
+    for _ in range(5):
+        page = client.post("/unece-review/subscribe", data={"address": "dee@org.example", "mode": "daily"})
+        assert page.status_code == 200 and "a confirmation was sent" in page.text
+    asks = [row for row in outbox(subs.hub, "request-confirm") if row.recipient == "dee@org.example"]
+    assert len(asks) == 3  # at most three a day to one address, however often the form is sent
+    assert subs.subscriber("dee@org.example").status == "pending"
+    confirm_by_reply(subs, "dee@org.example")
+    assert subs.subscriber("dee@org.example").status == "active"
