@@ -32,6 +32,8 @@ SPACE_KEYS = {
     "moderators",
     "languages",
     "code_of_conduct",
+    "digest_day",
+    "digest_time",
     "questions",
 }
 QUESTION_KEYS = {"number", "text"}
@@ -79,6 +81,8 @@ class SpaceConfig:
     moderators: tuple[str, ...]
     languages: tuple[str, ...]
     code_of_conduct: str
+    digest_day: str  # "" means the site's [digest] weekly_day
+    digest_time: str  # "" means the site's [digest] weekly_time
     questions: tuple[QuestionConfig, ...]
 
     def question(self, number: int) -> QuestionConfig | None:
@@ -131,8 +135,23 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         moderators=_moderators(file, f"{key}.moderators", item.get("moderators")),
         languages=languages,
         code_of_conduct=_text(file, f"{key}.code_of_conduct", item.get("code_of_conduct", "")),
+        digest_day=_optional_choice(file, f"{key}.digest_day", item.get("digest_day", ""), WEEKDAYS),
+        digest_time=_clock(file, f"{key}.digest_time", item.get("digest_time", "")),
         questions=_questions(file, f"{key}.questions", item.get("questions", []), languages),
     )
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _optional_choice(file: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+    return "" if value == "" else _choice(file, key, value, choices)
+
+
+def _clock(file: str, key: str, value: Any) -> str:
+    if value != "" and not (isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)):
+        raise ConfigError(file, key, f"{value!r} is not HH:MM")
+    return value
 
 
 def _text(file: str, key: str, value: Any, required: bool = False) -> str:

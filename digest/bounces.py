@@ -48,7 +48,8 @@ def _is_hard(raw: bytes) -> bool:
 def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) -> None:
     space = session.get(Space, subscriber.space_id)
     config = mail.settings.space(space.slug)
-    for moderator in config.moderators if config else ():
+    # The subscriber too, in case the address works again: then it knows why mail stopped.
+    for moderator in (*(config.moderators if config else ()), subscriber.address):
         letter = Letter(
             to=moderator,
             subject=f"[{space.slug}] delivery to {subscriber.address} suspended",

@@ -81,10 +81,12 @@ def add_digest_jobs(scheduler: AsyncIOScheduler, hub: Hub) -> None:
     """Per space, in its time zone; a missed run (the process was down) is caught up at start, once."""
     settings = hub.settings.digest
     for space in hub.settings.spaces:
-        for mode, day, clock in (
-            ("weekly", settings.weekly_day, settings.weekly_time),
-            ("daily", "*", settings.daily_time),
-        ):
+        weekly = (
+            "weekly",
+            space.digest_day or settings.weekly_day,
+            space.digest_time or settings.weekly_time,
+        )
+        for mode, day, clock in (weekly, ("daily", "*", settings.daily_time)):
             hour, minute = (int(part) for part in clock.split(":"))
             trigger = CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=space.timezone)
             scheduler.add_job(
