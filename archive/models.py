@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from config.database import UTCDateTime, utcnow
@@ -42,7 +42,12 @@ class Question(SQLModel, table=True):
 class Post(SQLModel, table=True):
     """One message in one space: held, published, rejected or discarded; raw bytes kept."""
 
-    __table_args__ = (UniqueConstraint("space_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("space_id", "message_id"),
+        # What archive pages ask: a space's published posts, newest first or by question.
+        Index("ix_post_space_status_published", "space_id", "status", "published_at"),
+        Index("ix_post_space_status_question", "space_id", "status", "question_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id", index=True)

@@ -14,6 +14,8 @@ def upgrade() -> None:
         post.add_column(sa.Column("display_html", sa.Text(), nullable=False, server_default=""))
         post.add_column(sa.Column("message_hash", sa.String(32), nullable=False, server_default=""))
         post.create_index("ix_post_message_hash", ["message_hash"])
+        post.create_index("ix_post_space_status_published", ["space_id", "status", "published_at"])
+        post.create_index("ix_post_space_status_question", ["space_id", "status", "question_id"])
     if op.get_bind().dialect.name == "sqlite":
         # rowid = post.id; filled when a post is published (archive.search.index_post).
         op.execute(
