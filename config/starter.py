@@ -96,8 +96,8 @@ languages = ["en", "fr", "ru", "es"]
 
 
 def _toml_string(text: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(text, ensure_ascii=False)
+    # JSON string escapes are valid TOML basic-string escapes; TOML also forbids a raw DEL.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _question(number: int, texts: dict[str, str]) -> str:
