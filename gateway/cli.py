@@ -40,8 +40,8 @@ def _logging(verbose: bool = False) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # aiosmtpd logs every SMTP line at INFO, alembic every plugin: keep their warnings only.
-    for noisy in ("mail.log", "alembic"):
+    # aiosmtpd logs every SMTP line at INFO, alembic every plugin, APScheduler every run: warnings only.
+    for noisy in ("mail.log", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
