@@ -147,4 +147,4 @@ def _mbox(row, posts, filename: str) -> Response:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None

@@ -56,7 +56,7 @@ def _read_line(line: str, following: list[str], reading: Reading) -> int:
     """Read one command line; returns how many following lines it consumed (an edit block)."""
     words = line.split()
     verb, args = words[0].lower().rstrip(".:!,"), words[1:]
-    post_id = int(args.pop(0)) if args and args[0].isdigit() else None
+    post_id = int(args.pop(0)) if args and args[0].isascii() and args[0].isdigit() else None
     if verb == "approve":
         trust = bool(args) and args[0].lower() == "trust"
         if args and not trust:

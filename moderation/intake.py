@@ -16,7 +16,7 @@ from moderation.chain import evaluate
 from moderation.context import Moderation
 from moderation.decisions import is_trusted
 from moderation.notices import queue_hold_notices, queue_policy_refusal, queue_receipt
-from moderation.rules import Check
+from moderation.rules import AUTOMATIC_LOOK, Check
 
 STATUS_OF = {"hold": "held", "accept": "published", "reject": "rejected", "discard": "discarded"}
 
@@ -57,7 +57,8 @@ def take_post(
     )
     if verdict.action == "hold":
         queue_hold_notices(mod, session, post, config, notes)
-        queue_receipt(mod, session, post, config, "received")
+        if not any(note.startswith(AUTOMATIC_LOOK) for note in notes):  # never answer a likely auto-reply
+            queue_receipt(mod, session, post, config, "received")
     elif verdict.action == "accept":
         post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
         prepare_for_display(session, post)

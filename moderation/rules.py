@@ -100,8 +100,17 @@ def auto_reply(check: Check) -> str | None:
     suppress = check.message.header("x-auto-response-suppress").lower()
     if any(word in suppress for word in ("oof", "autoreply")):
         return f"X-Auto-Response-Suppress: {suppress}"
+    return None
+
+
+AUTOMATIC_LOOK = "looks like an automatic reply"
+
+
+def auto_reply_subject(check: Check) -> str | None:
+    """An out-of-office subject alone is only a hint: "Réponse automatique défaillante" may be a
+    person writing about a broken auto-reply, so it is held with a note, never discarded."""
     if AUTO_REPLY_SUBJECT.match(check.message.subject):
-        return f"out-of-office subject: {check.message.subject[:80]}"
+        return f"{AUTOMATIC_LOOK} (subject: {check.message.subject[:80]})"
     return None
 
 

@@ -126,12 +126,23 @@ def test_closed_space_rejects_and_tells_the_sender_once_an_hour(hub):
 
 
 def test_auto_reply_is_discarded_and_never_answered(hub):
-    spool(hub, message("ooo@x", "Out of office"), "closed-space@hub.example.org")
+    spool(hub, message("ooo@x", "Out of office", "X-Autoreply: yes\r\n"), "closed-space@hub.example.org")
     Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
     [post] = posts(hub)
     assert post.status == "discarded"
     with session_scope(hub.engine) as session:
         assert session.exec(select(OutgoingMail)).all() == []
+
+
+def test_out_of_office_subject_alone_is_held_for_a_person_but_not_answered(hub):
+    # "Réponse automatique défaillante" is a person writing about a broken auto-reply: never lost.
+    spool(hub, message("fr@x", "Réponse automatique défaillante"))
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    [post] = posts(hub)
+    assert post.status == "held" and any(n.startswith("looks like an automatic reply") for n in post.notes)
+    with session_scope(hub.engine) as session:
+        kinds = {row.kind for row in session.exec(select(OutgoingMail))}
+    assert kinds == {"hold-notice"}  # the moderators see it; no receipt goes back
 
 
 def test_poison_message_is_set_aside_after_three_tries_and_retried(hub, monkeypatch):

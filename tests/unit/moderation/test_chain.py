@@ -37,10 +37,6 @@ def test_ordinary_post_is_held(settings):
         ("List-Id: UNECE <unece-review.hub.example.org>\r\n", "loop"),
         ("X-Hubmail-Loop: yes\r\n", "loop"),
         ("X-Autoreply: yes\r\n", "auto_reply"),
-        ("Subject: Out of Office: back Monday\r\n", "auto_reply"),
-        ("Subject: Réponse automatique : absent\r\n", "auto_reply"),
-        ("Subject: Respuesta automática\r\n", "auto_reply"),
-        ("Subject: Автоответ: в отпуске\r\n", "auto_reply"),
         ("Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n", "bounce"),
     ],
 )
@@ -77,3 +73,18 @@ def test_unclear_sender_is_held_with_a_note(settings):
     )
     result = evaluate(check)
     assert result.action == "hold" and result.notes and "sender unclear" in result.notes[0]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of Office: back Monday",
+        "Réponse automatique défaillante",
+        "Respuesta automática",
+        "Автоответ: в отпуске",
+        "Congés : nouvelle politique",
+    ],
+)
+def test_out_of_office_subject_alone_is_held_with_a_note(settings, subject):
+    result = verdict(settings, f"Subject: {subject}\r\n")
+    assert result.action == "hold" and result.notes[0].startswith("looks like an automatic reply")
