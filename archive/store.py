@@ -27,6 +27,22 @@ def command_seen(session: Session, kind: str, message_id: str) -> bool:
     return session.exec(query).first() is not None
 
 
+def record_command(
+    session: Session, kind: str, message: ParsedMessage, raw: bytes, outcome: str, now: dt.datetime
+) -> None:
+    """Keep the command message and what came of it; `command_seen` then stops a second run."""
+    session.add(
+        CommandMail(
+            kind=kind,
+            message_id=message.message_id,
+            from_addr=message.from_addr,
+            outcome=outcome,
+            raw=raw,
+            received_at=now,
+        )
+    )
+
+
 def find_parent(session: Session, space_id: int, message: ParsedMessage) -> Post | None:
     """The post named by In-Reply-To, else the last known id in References (public-inbox's way)."""
     for candidate in [*message.in_reply_to, *reversed(message.references)]:

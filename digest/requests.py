@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from archive.mailing import Mailing
-from archive.models import CommandMail, Space
+from archive.models import Space
 from archive.outgoing import Letter, queue, replied_recently
 from archive.parsing import ParsedMessage
 from archive.replytext import typed_lines
+from archive.spaces import space_row
+from archive.store import command_seen, record_command
 from config.spaces import is_address, is_language
 from config.tokens import InvalidToken, check_token, make_token, peek
 from digest.models import MODES, Subscriber
@@ -26,28 +28,16 @@ def handle_request(
     mail: Mailing, session: Session, slug: str, token: str, message: ParsedMessage, raw: bytes
 ) -> str:
     """Answer once per Message-ID; returns the outcome for the log and the record."""
-    seen = select(CommandMail).where(
-        CommandMail.kind == "request", CommandMail.message_id == message.message_id
-    )
-    if session.exec(seen).first() is not None:
+    if command_seen(session, "request", message.message_id):
         return "duplicate"
-    space = session.exec(select(Space).where(Space.slug == slug)).one()
+    space = space_row(session, slug)
     if token:
         outcome = _confirm(mail, session, space, token, message)
     elif not message.from_addr:
         outcome = f"ignored: unclear sender ({message.from_problem})"
     else:
         outcome = _command(mail, session, space, message)
-    session.add(
-        CommandMail(
-            kind="request",
-            message_id=message.message_id,
-            from_addr=message.from_addr,
-            outcome=outcome,
-            raw=raw,
-            received_at=mail.now,
-        )
-    )
+    record_command(session, "request", message, raw, outcome, mail.now)
     return outcome
 
 

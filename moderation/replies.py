@@ -5,9 +5,9 @@ from __future__ import annotations
 import authres
 from sqlmodel import Session
 
-from archive.models import CommandMail, Post, Space
+from archive.models import Post, Space
 from archive.parsing import ParsedMessage
-from archive.store import command_seen
+from archive.store import command_seen, record_command
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.chain import automatic_reason
 from moderation.commands import Command, read_commands
@@ -43,16 +43,7 @@ def handle_reply(
                 message.message_id,
             )
             outcome = f"refused: {refusal}" + ("" if sent else " (no reply: one was sent this hour)")
-    session.add(
-        CommandMail(
-            kind="moderate",
-            message_id=message.message_id,
-            from_addr=message.from_addr,
-            outcome=outcome,
-            raw=raw,
-            received_at=mod.now,
-        )
-    )
+    record_command(session, "moderate", message, raw, outcome, mod.now)
     return outcome
 
 
