@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from config.errors import ConfigError
+from config.imap import ImapAccount, parse_imap
 from config.spaces import SpaceConfig, is_domain, is_language, parse_spaces
 
 DEFAULT_FILE = "hubmail.toml"
@@ -113,6 +114,7 @@ class Settings:
     digest: DigestSettings
     web: WebSettings
     spaces: tuple[SpaceConfig, ...]
+    imap: tuple[ImapAccount, ...] = ()
 
     @property
     def data_path(self) -> Path:
@@ -148,7 +150,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(name, "", "no such file (run `hubmail init` to write one)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(name, "", f"not valid TOML: {exc}") from None
-    unknown = set(raw) - set(SECTIONS) - {"spaces"}
+    unknown = set(raw) - set(SECTIONS) - {"spaces", "imap"}
     if unknown:
         raise ConfigError(name, sorted(unknown)[0], "unknown section or key")
     base = defaults()
@@ -161,7 +163,8 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     _check_moderation(name, sections["moderation"])
     _check_digest(name, sections["digest"])
     spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)
-    return Settings(path=path, spaces=spaces, **sections)
+    imap = parse_imap(name, raw.get("imap", []), site.domain, {s.slug for s in spaces})
+    return Settings(path=path, spaces=spaces, imap=imap, **sections)
 
 
 def _section(file: str, section: str, cls: type, base: dict, given: Any, env: Mapping[str, str]) -> Any:

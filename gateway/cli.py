@@ -15,7 +15,7 @@ import typer
 
 from config import ConfigError, HubmailError, find_config_path, load_settings
 from config.starter import starter_config
-from gateway import archive_cli, digest_cli, moderate_cli, reports
+from gateway import archive_cli, digest_cli, imap_cli, moderate_cli, reports
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
@@ -32,6 +32,7 @@ app.add_typer(moderate_cli.app, name="moderate")
 app.add_typer(archive_cli.app, name="archive")
 app.add_typer(digest_cli.subscribers, name="subscribers")
 app.add_typer(digest_cli.digest, name="digest")
+app.add_typer(imap_cli.app, name="imap")
 
 
 def _logging(verbose: bool = False) -> None:
@@ -69,7 +70,7 @@ def init(
 def serve(
     config: ConfigOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False
 ) -> None:
-    """Run the SMTP/LMTP server and the worker until SIGTERM or Ctrl-C."""
+    """Run the SMTP/LMTP server, the IMAP pollers, the worker and the web archive until SIGTERM or Ctrl-C."""
     _logging(verbose)
     from gateway.serve import serve as run
 

@@ -13,6 +13,7 @@ from archive.mailing import Mailing
 from config.database import session_scope, utcnow
 from digest.bounces import refused_by_relay
 from gateway.hub import Hub
+from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
 from gateway.mailer import SmtpMailer, drain_outbox
 from gateway.smtp import start_server
@@ -37,6 +38,7 @@ async def serve(hub: Hub) -> None:
     scheduler = start_scheduler(hub)
     web = web_server(hub)
     web_task = asyncio.create_task(web.serve())
+    pollers = start_pollers(hub, lambda: loop.call_soon_threadsafe(wake.set))
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
     log.info("web archive on http://%s", settings.web.listen)
@@ -51,10 +53,12 @@ async def serve(hub: Hub) -> None:
         web.should_exit = True
         scheduler.shutdown(wait=False)
         worker.stopping = True
+        pollers.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, web_task, return_exceptions=True)
     await server.wait_closed()
+    pollers.join()
     log.info("stopped")
 
 

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.support.postgres import postgres_url  # noqa: F401 - a session fixture for every test
 
 from gateway.hub import Hub, open_hub
 from tests.configs import make_settings
+from tests.support.postgres import postgres_url  # noqa: F401 - a session fixture for every test
 
 _databases = itertools.count(1)
 

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel, select
 
 import archive.models  # noqa: F401 - registers every table with SQLModel.metadata
 import digest.models  # noqa: F401
+import gateway.models  # noqa: F401
 import moderation.models  # noqa: F401
 from archive.models import Question, Space
 from archive.spaces import sync_spaces
