@@ -34,8 +34,7 @@ def _readers(hub: Hub, names: list[str] | None) -> list[MailboxReader]:
 
 
 @app.command()
-def check(config: ConfigOption = None, account: TRANSPORTS = {"implicit": "TLS", "starttls": "STARTTLS", "none": "no TLS"}
-AccountOption = None) -> None:
+def check(config: ConfigOption = None, account: AccountOption = None) -> None:
     """Log in to each account and look at its folders; says in words what is wrong."""
     failures = 0
     for reader in _readers(hub_from(config), account):
@@ -78,8 +77,7 @@ def _inspect(reader: MailboxReader) -> str:
 @app.command()
 def poll(
     config: ConfigOption = None,
-    account: TRANSPORTS = {"implicit": "TLS", "starttls": "STARTTLS", "none": "no TLS"}
-AccountOption = None,
+    account: AccountOption = None,
     once: Annotated[bool, typer.Option("--once", help="One pass over each account, then exit.")] = False,
 ) -> None:
     """Take new mail from each account into the spool, store it, and report what was done."""
