@@ -19,7 +19,7 @@ from gateway import archive_cli, digest_cli, imap_cli, moderate_cli, reports
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
-from gateway.hub import open_hub
+from gateway.hub import spool_for
 
 app = typer.Typer(
     help="hubmail: email-first discussion spaces for time-bound consultations.",
@@ -86,11 +86,11 @@ def deliver(
     """Take one message on standard input (for a Postfix/Exim pipe); exits with sysexits codes."""
     try:
         settings = load_settings(find_config_path(config, os.environ))
-        hub = open_hub(settings)
-    except ConfigError as exc:
-        typer.echo(f"hubmail: configuration error: {exc}", err=True)
+        spool = spool_for(settings)
+    except (ConfigError, OSError) as exc:
+        typer.echo(f"hubmail: cannot take mail now: {exc}", err=True)
         raise typer.Exit(EX_TEMPFAIL) from None  # the MTA keeps the message and tries again
-    code, text = deliver_message(settings, hub.spool, to, sender, sys.stdin.buffer.read())
+    code, text = deliver_message(settings, spool, to, sender, sys.stdin.buffer.read())
     typer.echo(f"hubmail: {text}", err=code != 0)
     raise typer.Exit(code)
 

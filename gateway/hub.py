@@ -26,4 +26,9 @@ def open_hub(settings: Settings) -> Hub:
     migrate(engine)
     with session_scope(engine) as session:
         sync_spaces(session, settings.spaces)
-    return Hub(settings, engine, Spool(settings.data_path / "spool"))
+    return Hub(settings, engine, spool_for(settings))
+
+
+def spool_for(settings: Settings) -> Spool:
+    """The spool alone, for `hubmail deliver`: a pipe transport never needs the database."""
+    return Spool(settings.data_path / "spool")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tests.support.servers import find_binary, hand_over, unprivileged_user
+from tests.support.servers import find_binary, hand_over, require_or_skip, unprivileged_user
 
 USER, PASSWORD = "consult@hub.example.org", "s3cret-imap"
 CONFIG = """\
@@ -26,7 +26,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{folder}/mail/%u
 first_valid_uid = 0
-{users}
+{users}{capabilities}
 namespace inbox {{
   inbox = yes
   separator = /
@@ -70,7 +70,7 @@ def _free_port() -> int:
 class Dovecot:
     """Dovecot in the foreground on 127.0.0.1:port; stop and start again keep the mail and the port."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, capabilities: str = "") -> None:
         self.binary = find_dovecot() or "dovecot"
         self.folder, self.port = folder, _free_port()
         self.process: subprocess.Popen | None = None
@@ -83,7 +83,10 @@ class Dovecot:
             (folder / sub).mkdir(parents=True, exist_ok=True)
         (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         self.config = folder / "dovecot.conf"
-        values = {"folder": folder, "port": self.port, "uid": uid, "gid": gid, "users": users}
+        # capabilities: announce only these (e.g. no MOVE, no IDLE), as an older server would.
+        announced = f"imap_capability = {capabilities}\n" if capabilities else ""
+        values = {"folder": folder, "port": self.port, "uid": uid, "gid": gid, "users": users,
+                  "capabilities": announced}  # fmt: skip
         self.config.write_text(CONFIG.format(**values))
         hand_over(folder / "mail", owner)
         hand_over(folder / "home", owner)
@@ -91,7 +94,10 @@ class Dovecot:
     def start(self) -> Dovecot:
         with open(self.folder / "stderr.log", "ab") as errors:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [self.binary, "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=errors
+                [self.binary, "-F", "-c", str(self.config)],
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                start_new_session=True,  # a group of its own: stop() ends its imap processes too
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -104,8 +110,10 @@ class Dovecot:
         raise RuntimeError(f"dovecot did not listen on port {self.port} within 20 s:{self._log_tail()}")
 
     def stop(self) -> None:
+        """Like a server restart: every client connection is dropped (the master alone would leave them)."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
@@ -132,8 +140,10 @@ class Dovecot:
 
 
 @contextmanager
-def throwaway_dovecot(folder: Path) -> Iterator[Dovecot]:
-    server = Dovecot(folder).start()
+def throwaway_dovecot(folder: Path, capabilities: str = "") -> Iterator[Dovecot]:
+    if find_dovecot() is None:
+        require_or_skip("Dovecot is not installed (Debian: apt-get install dovecot-imapd)")
+    server = Dovecot(folder, capabilities).start()
     try:
         yield server
     finally:

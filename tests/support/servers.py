@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,21 @@ def hand_over(path: Path, owner: tuple[int, int] | None) -> None:
         os.chown(root, *owner)
         for name in files:
             os.chown(Path(root) / name, *owner)
+
+
+@contextmanager
+def traversable(*paths: Path) -> Iterator[None]:
+    """Let other users through the folders above paths for a while (e.g. a 0700 /root holding
+    pyenv's Python, for a command Postfix runs as nobody); the old modes come back afterwards."""
+    changed: dict[Path, int] = {}
+    for path in paths:
+        for folder in path.resolve().parents:
+            mode = folder.stat().st_mode
+            if folder not in changed and not mode & 0o001:
+                changed[folder] = mode
+                os.chmod(folder, mode | 0o001)
+    try:
+        yield
+    finally:
+        for folder, mode in changed.items():
+            os.chmod(folder, stat.S_IMODE(mode))

@@ -9,6 +9,7 @@ from importlib import resources
 
 import pytest
 
+from config.imap import IMAP_KEYS, parse_imap
 from config.settings import SECTIONS
 from config.spaces import QUESTION_KEYS, SPACE_KEYS, parse_spaces
 
@@ -87,3 +88,22 @@ def test_the_commented_example_is_a_valid_space():
     spaces = parse_spaces("defaults.toml", tomllib.loads(uncommented)["spaces"], "hub.example.org", "en")
     [space] = spaces
     assert space.slug == "unece-review" and space.question(1) is not None
+
+
+IMAP_START = "# [[imap]]"
+
+
+def imap_example() -> str:
+    return TEXT[TEXT.index(IMAP_START) : TEXT.index(EXAMPLE_START)]
+
+
+@pytest.mark.parametrize("key", sorted(IMAP_KEYS))
+def test_imap_key_is_in_the_commented_example(key):
+    assert re.search(rf"^#\s*{key}\s*=", imap_example(), re.MULTILINE), f"imap.{key} is not in the example"
+
+
+def test_the_commented_imap_example_is_a_valid_account():
+    lines = [line[2:] for line in imap_example().splitlines() if re.match(r"^# (\[\[imap\]\]|\w+ =)", line)]
+    blocks = tomllib.loads("\n".join(lines))["imap"]
+    [account] = parse_imap("defaults.toml", blocks, "hub.example.org", {"unece-review"})
+    assert account.name == "consult" and account.tls == "implicit" and account.port == 993
