@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
+from sqlalchemy.engine import Connection, Engine
 
 from config import ConfigError
 from gateway.hub import Hub
@@ -53,6 +54,39 @@ def _text(exc: BaseException) -> str:
     return text[2:-1] if text.startswith(("b'", 'b"')) and text[-1:] in "'\"" else text
 
 
+class AccountLease:
+    """Several `hubmail serve` on one PostgreSQL: one of them reads an account, the others stand by.
+
+    A session-level advisory lock, held while our connection lives; if that instance dies, the
+    lock goes with its connection and another takes over. On SQLite there is one machine: no-op.
+    """
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine, self.name = engine, name
+        self.connection: Connection | None = None
+        self.told = False
+
+    def acquire(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        self.connection = self.connection or self.engine.connect()
+        key = f"hubmail imap {self.name}"
+        held = self.connection.exec_driver_sql("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).scalar()
+        self.connection.commit()
+        if not held and not self.told:
+            log.info("%s: another hubmail serve reads this account; standing by", self.name)
+            self.told = True
+        return bool(held)
+
+    def __enter__(self) -> AccountLease:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.connection is not None:
+            self.connection.invalidate()  # really closes it (not back to the pool): the lock ends too
+            self.connection.close()
+
+
 class Watcher(threading.Thread):
     """One account, for as long as `hubmail serve` runs; a broken account only stops itself."""
 
@@ -62,6 +96,12 @@ class Watcher(threading.Thread):
         self.backoff = FIRST_BACKOFF
 
     def run(self) -> None:
+        with AccountLease(self.reader.engine, self.reader.account.name) as lease:
+            while not self.stop.is_set() and not lease.acquire():
+                self.stop.wait(self.reader.account.poll_seconds)
+            self._read()
+
+    def _read(self) -> None:
         while not self.stop.is_set():
             try:
                 client = connect(self.reader.account, self.reader.password())

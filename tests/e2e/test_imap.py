@@ -7,6 +7,7 @@ import json
 import pytest
 from imapclient import IMAPClient
 
+from tests.conftest import fresh_postgres_database
 from tests.support.dovecot import PASSWORD, USER, Dovecot, throwaway_dovecot
 from tests.support.hubserver import HubServer, Sink, free_port, wait_for
 from tests.support.tcpcut import CuttingProxy
@@ -51,6 +52,11 @@ def letter(number: int, to: str = "unece-review+q1@hub.example.org", message_id:
 def uids(client: IMAPClient, folder: str) -> list[int]:
     client.select_folder(folder)
     return client.search()
+
+
+def wait_until_empty(client: IMAPClient, folder: str = "INBOX") -> None:
+    # Under `hubmail serve` the worker may store a post before the poller has moved its message.
+    wait_for(lambda: uids(client, folder) == [], 20, what=f"{folder} to be emptied")
 
 
 def poll_once(hub: HubServer, *args: str) -> str:
@@ -98,15 +104,36 @@ def test_serve_reads_a_full_mailbox_in_order_through_a_dovecot_restart(tmp_path,
             client = mailbox(dovecot)
             client.append("INBOX", letter(121))  # after the restart: IDLE on the new connection
             posts = hub.wait_for_posts(121, timeout=60)
+            wait_until_empty(client)
         finally:
             hub.stop()
         assert len(posts) == 121
         assert [p["subject"] for p in posts] == [f"contribution {n}" for n in range(1, 122)]  # UID order
-        assert uids(client, "INBOX") == []
         log = hub.log.read_text()
         assert "120 new message(s) to take" in log and "25/120 taken" in log
         assert "lost:" in log and "trying again in 5 s" in log  # the restart, said in words
         assert "Traceback" not in log
+
+
+def test_two_instances_on_one_postgresql_read_an_account_once(tmp_path, postgres_url):
+    url = fresh_postgres_database(postgres_url)
+    with throwaway_dovecot(tmp_path / "dovecot") as dovecot, Sink() as sink:
+        first = hub_for(tmp_path / "one", dovecot.port, sink.port, database=url).start()
+        second = hub_for(tmp_path / "two", dovecot.port, sink.port, database=url).start()
+        try:
+            client = mailbox(dovecot)
+            for number in range(1, 21):
+                client.append("INBOX", letter(number))
+            posts = first.wait_for_posts(20)
+            first.stop()  # the reader goes away: the one standing by takes over
+            client.append("INBOX", letter(21))
+            posts = second.wait_for_posts(21, timeout=40)
+            wait_until_empty(client)
+        finally:
+            first.stop()
+            second.stop()
+    assert [p["subject"] for p in posts] == [f"contribution {n}" for n in range(1, 22)]
+    assert "standing by" in second.log.read_text()
 
 
 def test_uidvalidity_change_reads_the_folder_again_without_doubles(tmp_path):
