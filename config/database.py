@@ -65,6 +65,33 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def one_at_a_time(session: Session, work: str) -> None:
+    """Several instances on one PostgreSQL: wait here until no other transaction does `work`.
+
+    The lock ends with this transaction, so the next instance then sees what this one committed
+    (a digest's moved cursors) and does nothing twice. SQLite serializes writers by itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (work,))
+
+
+@contextmanager
+def exclusive(engine: Engine, work: str) -> Iterator[bool]:
+    """True if this instance may do `work` now, for as long as the block lasts; False if another
+    instance on the same PostgreSQL does it. If that instance dies, its lock dies with its connection."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    connection = engine.connect()
+    try:
+        held = connection.exec_driver_sql("SELECT pg_try_advisory_lock(hashtext(%s))", (work,)).scalar()
+        connection.commit()
+        yield bool(held)
+    finally:
+        connection.invalidate()  # really closed, not back to the pool: the lock ends with it
+        connection.close()
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
 

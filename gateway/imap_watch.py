@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
-from sqlalchemy.engine import Connection, Engine
 
 from config import ConfigError
+from config.database import exclusive
 from gateway.hub import Hub
 from gateway.imap import FolderMissing, MailboxReader, close, connect
 
@@ -54,39 +54,6 @@ def _text(exc: BaseException) -> str:
     return text[2:-1] if text.startswith(("b'", 'b"')) and text[-1:] in "'\"" else text
 
 
-class AccountLease:
-    """Several `hubmail serve` on one PostgreSQL: one of them reads an account, the others stand by.
-
-    A session-level advisory lock, held while our connection lives; if that instance dies, the
-    lock goes with its connection and another takes over. On SQLite there is one machine: no-op.
-    """
-
-    def __init__(self, engine: Engine, name: str) -> None:
-        self.engine, self.name = engine, name
-        self.connection: Connection | None = None
-        self.told = False
-
-    def acquire(self) -> bool:
-        if self.engine.dialect.name != "postgresql":
-            return True
-        self.connection = self.connection or self.engine.connect()
-        key = f"hubmail imap {self.name}"
-        held = self.connection.exec_driver_sql("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).scalar()
-        self.connection.commit()
-        if not held and not self.told:
-            log.info("%s: another hubmail serve reads this account; standing by", self.name)
-            self.told = True
-        return bool(held)
-
-    def __enter__(self) -> AccountLease:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.connection is not None:
-            self.connection.invalidate()  # really closes it (not back to the pool): the lock ends too
-            self.connection.close()
-
-
 class Watcher(threading.Thread):
     """One account, for as long as `hubmail serve` runs; a broken account only stops itself."""
 
@@ -96,10 +63,19 @@ class Watcher(threading.Thread):
         self.backoff = FIRST_BACKOFF
 
     def run(self) -> None:
-        with AccountLease(self.reader.engine, self.reader.account.name) as lease:
-            while not self.stop.is_set() and not lease.acquire():
-                self.stop.wait(self.reader.account.poll_seconds)
-            self._read()
+        """Several `hubmail serve` on one PostgreSQL: one reads the account, the others stand by."""
+        told = False
+        while not self.stop.is_set():
+            with exclusive(self.reader.engine, f"hubmail imap {self.reader.account.name}") as mine:
+                if mine:
+                    self._read()  # until stop
+                    return
+            if not told:
+                log.info(
+                    "%s: another hubmail serve reads this account; standing by", self.reader.account.name
+                )
+                told = True
+            self.stop.wait(self.reader.account.poll_seconds)
 
     def _read(self) -> None:
         while not self.stop.is_set():

@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from archive.mailing import Mailing
 from archive.spaces import space_row
-from config.database import session_scope, utcnow
+from config.database import one_at_a_time, session_scope, utcnow
 from digest.delivery import last_sent, send_digests, send_each
 from gateway.hub import Hub
 from moderation.context import Moderation
@@ -24,6 +24,7 @@ def summaries(hub: Hub, now: dt.datetime | None = None) -> int:
     """The daily summaries to moderators; safe to run again (one per moderator, space and day)."""
     now = now or utcnow()
     with session_scope(hub.engine) as session:
+        one_at_a_time(session, "hubmail summaries")
         count = send_summaries(Moderation.at(hub.settings, now), session)
     if count:
         log.info("queued %d moderation summaries", count)
@@ -56,6 +57,7 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
 def deliver_each(hub: Hub, now: dt.datetime | None = None) -> int:
     """Newly published posts to 'each' subscribers (cheap when nothing was published)."""
     with session_scope(hub.engine) as session:
+        one_at_a_time(session, "hubmail each")
         return send_each(Mailing.at(hub.settings, now or utcnow()), session)
 
 
@@ -64,6 +66,7 @@ def digests(
 ) -> int:
     """The scheduler, `hubmail digest send` and the catch-up at start all come through here."""
     with session_scope(hub.engine) as session:
+        one_at_a_time(session, "hubmail digests")
         space_id = space_row(session, slug).id if slug else None
         count = send_digests(Mailing.at(hub.settings, now or utcnow()), session, mode, space_id, dry_run)
     if count:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from archive.models import OutgoingMail
-from config.database import session_scope, utcnow
+from config.database import exclusive, session_scope, utcnow
 
 log = logging.getLogger("hubmail.outbound")
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -91,17 +91,20 @@ def drain_outbox(
 ) -> int:
     """Send what is due; failures wait with growing backoff, 5xx marks the row failed."""
     now = now or utcnow()
-    with session_scope(engine) as session:
-        due = session.exec(
-            select(OutgoingMail)
-            .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
-            .order_by(OutgoingMail.id)
-            .limit(batch)
-        ).all()
-    try:
-        return _send_due(engine, mailer, due, now, retry_seconds, on_refused)
-    finally:
-        mailer.close()
+    with exclusive(engine, "hubmail outbox") as mine:
+        if not mine:
+            return 0  # another instance on the same database is sending: never the same row twice
+        with session_scope(engine) as session:
+            due = session.exec(
+                select(OutgoingMail)
+                .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+                .order_by(OutgoingMail.id)
+                .limit(batch)
+            ).all()
+        try:
+            return _send_due(engine, mailer, due, now, retry_seconds, on_refused)
+        finally:
+            mailer.close()
 
 
 def _send_due(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import select
@@ -16,6 +18,7 @@ from digest import roster
 from digest.delivery import send_digests, send_each
 from digest.models import Subscriber
 from digest.pages import routes as subscription_pages
+from gateway.jobs import digests
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from moderation.commands import Command
@@ -207,3 +210,22 @@ def test_web_form_sends_the_same_confirmation_and_says_nothing_more(subs):
     assert subs.subscriber("dee@org.example").status == "pending"
     confirm_by_reply(subs, "dee@org.example")
     assert subs.subscriber("dee@org.example").status == "active"
+
+
+def test_two_instances_sending_digests_at_once_send_each_once(subs):
+    if subs.hub.engine.dialect.name != "postgresql":
+        pytest.skip("several `hubmail serve` share a PostgreSQL database, never an SQLite file")
+    for n in range(20):
+        roster_add(subs, f"reader{n}@org.example", "weekly")
+    for n in range(3):
+        subs.publish(f"i{n}@x", f"Instances {n}")
+    start = threading.Barrier(2)
+
+    def instance() -> int:
+        start.wait()
+        return digests(subs.hub, "weekly", now=subs.now)
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(lambda _: instance(), range(2)))
+    assert sorted(counts) == [0, 20]
+    assert len(outbox(subs.hub, "digest")) == 20
