@@ -12,6 +12,7 @@ from tests.support.postfix import throwaway_postfix
 from tests.support.servers import hand_over, traversable, unprivileged_user
 
 DOMAIN = "hub.example.org"
+ONE_RECIPIENT = "hubmail_destination_recipient_limit = 1"  # ${recipient} is then one address
 HUBMAIL = str(Path(sys.executable).with_name("hubmail"))
 
 
@@ -38,6 +39,27 @@ def test_postfix_relays_the_space_domain_to_hubmail_over_lmtp(tmp_path):
     assert "no discussion space called 'nosuch'" in log
 
 
+def test_postfix_asks_hubmail_at_rcpt_time_so_unknown_addresses_never_bounce(tmp_path):
+    # The README's recipient check; mynetworks must not include us, or permit_mynetworks skips it.
+    verify = (
+        "mynetworks = 192.0.2.0/24\nsmtpd_recipient_restrictions = permit_mynetworks, "
+        "reject_unauth_destination, reject_unverified_recipient\nunverified_recipient_reject_code = 550"
+    )
+    with Sink() as sink:
+        hub = HubServer(tmp_path / "hub", sink.port, protocol="lmtp").start()
+        transport = f"lmtp:inet:127.0.0.1:{hub.smtp_port}"
+        try:
+            with throwaway_postfix(tmp_path / "postfix", DOMAIN, transport, extra=verify) as postfix:
+                with smtplib.SMTP("127.0.0.1", postfix.port, timeout=60) as client:
+                    recipients = [f"unece-review@{DOMAIN}", f"nosuch@{DOMAIN}"]
+                    refused = client.sendmail("ana@ngo.example", recipients, message("verified@ngo.example"))
+                [post] = hub.wait_for_posts(1)
+        finally:
+            hub.stop()
+    assert list(refused) == [f"nosuch@{DOMAIN}"] and refused[f"nosuch@{DOMAIN}"][0] == 550
+    assert post["message_id"] == "verified@ngo.example"
+
+
 def test_postfix_pipe_transport_runs_hubmail_deliver(tmp_path):
     with Sink() as sink:
         hub = HubServer(tmp_path / "hub", sink.port).start()
@@ -50,7 +72,9 @@ def test_postfix_pipe_transport_runs_hubmail_deliver(tmp_path):
         try:
             with (
                 traversable(python, Path(HUBMAIL)),
-                throwaway_postfix(tmp_path / "postfix", DOMAIN, "hubmail:", services=service) as postfix,
+                throwaway_postfix(
+                    tmp_path / "postfix", DOMAIN, "hubmail:", services=service, extra=ONE_RECIPIENT
+                ) as postfix,
             ):
                 send_through(postfix.port, [f"unece-review+q1@{DOMAIN}"], message("piped-pf@ngo.example"))
                 [post] = hub.wait_for_posts(1)
