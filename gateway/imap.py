@@ -7,6 +7,7 @@ import email.utils
 import logging
 import os
 import ssl
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
@@ -116,8 +117,10 @@ class MailboxReader:
     def password(self, env: Mapping[str, str] | None = None) -> str:
         return self.account.password(os.environ if env is None else env, self.settings.path.parent)
 
-    def poll(self, client: IMAPClient) -> PassReport:
-        """Spool everything new, in UID order; a dropped connection mid-way loses nothing already saved."""
+    def poll(self, client: IMAPClient, stop: threading.Event | None = None) -> PassReport:
+        """Spool everything new, in UID order; a dropped connection mid-way loses nothing already saved.
+
+        `stop` ends a long first pass between batches, so `hubmail serve` stops promptly."""
         report = PassReport(self.account.name)
         processed = self._processed_folder(client)
         selected = client.select_folder(check_folder(client, self.account.folder))
@@ -126,6 +129,8 @@ class MailboxReader:
         if len(uids) > BATCH:
             log.info("%s: %d new message(s) to take", self.account.name, len(uids))
         for start in range(0, len(uids), BATCH):
+            if stop is not None and stop.is_set():
+                break
             batch = uids[start : start + BATCH]
             spooled = self._take(client, batch, report)
             if spooled:

@@ -100,7 +100,7 @@ class Watcher(threading.Thread):
 
     def _session(self, client: IMAPClient) -> None:
         while not self.stop.is_set():
-            report = self.reader.poll(client)
+            report = self.reader.poll(client, self.stop)
             self.backoff = FIRST_BACKOFF  # a good pass: the next failure starts the backoff afresh
             if report.taken or report.left or report.uidvalidity_changed:
                 log.info("%s", report.summary())

@@ -7,6 +7,7 @@ from sqlmodel import col, func, select
 from archive.models import OutgoingMail, Post, Question, Space
 from config.database import session_scope, utcnow
 from gateway.hub import Hub
+from gateway.models import ImapState
 from moderation.models import Decision
 
 
@@ -120,9 +121,14 @@ def status(hub: Hub) -> dict:
         outbox = dict(
             session.exec(select(OutgoingMail.status, func.count()).group_by(OutgoingMail.status)).all()
         )
+        imap = [
+            {"account": s.account, "folder": s.folder, "last_uid": s.last_uid, "at": s.updated_at.isoformat()}
+            for s in session.exec(select(ImapState).order_by(ImapState.account))
+        ]
     return {
         "spool_pending": len(hub.spool.pending()),
         "failed": [{"name": e.name, "error": e.error} for e in hub.spool.failed()],
         "posts": by_status,
         "outbox": outbox,
+        "imap": imap,
     }

@@ -86,6 +86,7 @@ def test_poll_once_holds_each_message_once_and_moves_it(tmp_path):
         assert "1 message(s) taken" in second and "duplicate" in second, second
         assert "0 message(s) taken" in poll_once(hub)
         assert len(hub.posts()) == 3
+        assert "imap consult INBOX: read up to UID 4" in hub.cli("status").stdout.decode()
 
 
 @pytest.mark.usefixtures("database")
