@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import typer
 from config import ConfigError, HubmailError, find_config_path, load_settings
 from config.starter import starter_config
 from gateway import archive_cli, digest_cli, imap_cli, moderate_cli, reports
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
+from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows, setup_logging
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
 from gateway.hub import spool_for
@@ -33,17 +32,6 @@ app.add_typer(archive_cli.app, name="archive")
 app.add_typer(digest_cli.subscribers, name="subscribers")
 app.add_typer(digest_cli.digest, name="digest")
 app.add_typer(imap_cli.app, name="imap")
-
-
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosmtpd logs every SMTP line at INFO, alembic every plugin, APScheduler every run: warnings only.
-    for noisy in ("mail.log", "alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @app.command()
@@ -71,7 +59,7 @@ def serve(
     config: ConfigOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False
 ) -> None:
     """Run the SMTP/LMTP server, the IMAP pollers, the worker and the web archive until SIGTERM or Ctrl-C."""
-    _logging(verbose)
+    setup_logging(verbose)
     from gateway.serve import serve as run
 
     asyncio.run(run(hub_from(config)))

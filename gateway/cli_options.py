@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -43,3 +45,16 @@ def print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> Non
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     Console().print(table)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log lines to standard error, without the per-line chatter of the libraries below."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiosmtpd logs every SMTP line at INFO, alembic every plugin, APScheduler every run, imapclient
+    # every logout: warnings only.
+    for noisy in ("mail.log", "alembic", "apscheduler", "imapclient"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli_options import ConfigOption, hub_from
+from gateway.cli_options import ConfigOption, hub_from, setup_logging
 from gateway.hub import Hub
 from gateway.imap import MailboxReader, check_folder, close, connect
 from gateway.imap_watch import describe
@@ -84,6 +84,7 @@ def poll(
     if not once:
         typer.echo("hubmail: `hubmail serve` keeps the accounts read; use --once for a single pass", err=True)
         raise typer.Exit(2)
+    setup_logging()  # what each message became, and progress on a full mailbox, on standard error
     hub = hub_from(config)
     failures = 0
     for reader in _readers(hub, account):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from imapclient import IMAPClient
@@ -10,7 +11,7 @@ from imapclient import IMAPClient
 from tests.conftest import fresh_postgres_database
 from tests.support.dovecot import PASSWORD, USER, Dovecot, throwaway_dovecot
 from tests.support.hubserver import HubServer, Sink, free_port, wait_for
-from tests.support.tcpcut import CuttingProxy
+from tests.support.tcpcut import FaultyProxy
 
 
 def imap_block(port: int, **keys) -> str:
@@ -61,7 +62,14 @@ def wait_until_empty(client: IMAPClient, folder: str = "INBOX") -> None:
 
 def poll_once(hub: HubServer, *args: str) -> str:
     result = hub.cli("imap", "poll", "--once", *args, check=False)
-    return result.stdout.decode() + result.stderr.decode()
+    output = result.stdout.decode() + result.stderr.decode()
+    with (hub.folder / "poll.log").open("a") as log:
+        log.write(output)
+    return output
+
+
+def hub_log(hub: HubServer) -> str:
+    return (hub.folder / "poll.log").read_text()
 
 
 def test_poll_once_holds_each_message_once_and_moves_it(tmp_path):
@@ -151,7 +159,7 @@ def test_uidvalidity_change_reads_the_folder_again_without_doubles(tmp_path):
         dovecot.doveadm("mailbox", "update", "-u", USER, "--uid-validity", "777", "INBOX")
         again = poll_once(hub)
         assert "UIDVALIDITY changed" in again and "3 message(s) taken" in again, again
-        assert again.count("duplicate") == 3
+        assert again.count("\n  unece-review: duplicate") == 3  # the report's lines, not the log's
         client = mailbox(dovecot)
         client.append("INBOX", letter(4))
         assert "1 message(s) taken" in poll_once(hub)
@@ -186,7 +194,7 @@ def test_a_dropped_connection_mid_fetch_loses_and_doubles_nothing(tmp_path):
         big = b"x" * 70 + b"\r\n"
         for number in range(1, 11):
             client.append("INBOX", letter(number).replace(b"\r\n\r\n", b"\r\n\r\n" + big * 200, 1))
-        proxy = CuttingProxy(dovecot.port, cut_after=40_000)  # inside the first FETCH of bodies
+        proxy = FaultyProxy(dovecot.port, cut_after=40_000)  # inside the first FETCH of bodies
         hub = hub_for(tmp_path / "hub", proxy.port)
         cut = poll_once(hub)
         assert proxy.cuts == 1 and "FAILED: connection to 127.0.0.1" in cut and "lost" in cut, cut
@@ -194,6 +202,21 @@ def test_a_dropped_connection_mid_fetch_loses_and_doubles_nothing(tmp_path):
         assert "10 message(s) taken" in poll_once(hub)
         assert [p["subject"] for p in hub.posts()] == [f"contribution {n}" for n in range(1, 11)]
         assert uids(client, "INBOX") == []
+        proxy.close()
+
+
+def test_a_server_that_misreports_sizes_is_taken_at_its_word_only_for_the_limit(tmp_path):
+    with throwaway_dovecot(tmp_path / "dovecot") as dovecot:
+        client = mailbox(dovecot)
+        client.append("INBOX", letter(1))
+        proxy = FaultyProxy(
+            dovecot.port, rewrite=lambda data: re.sub(rb"RFC822\.SIZE (\d+)", rb"RFC822.SIZE 9\1", data)
+        )
+        hub = hub_for(tmp_path / "hub", proxy.port)
+        assert "1 message(s) taken" in poll_once(hub)
+        [post] = hub.posts()
+        assert post["subject"] == "contribution 1"
+        assert re.search(r"UID 1: server said 9\d+ bytes, sent \d+; keeping what was sent", hub_log(hub))
         proxy.close()
 
 
