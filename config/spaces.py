@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import langcodes
+
+from config.calendar import PhaseConfig, check_within, parse_phases
 from config.errors import ConfigError
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -35,6 +38,8 @@ SPACE_KEYS = {
     "digest_day",
     "digest_time",
     "questions",
+    "phases",
+    "grace_days",
 }
 QUESTION_KEYS = {"number", "text"}
 
@@ -44,7 +49,8 @@ def is_domain(text: str) -> bool:
 
 
 def is_language(text: str) -> bool:
-    return bool(LANGUAGE.fullmatch(text))
+    """A well-formed tag naming a language that exists ("xx" is well-formed and names none)."""
+    return bool(LANGUAGE.fullmatch(text)) and langcodes.tag_is_valid(text)
 
 
 def is_address(text: str) -> bool:
@@ -84,12 +90,17 @@ class SpaceConfig:
     digest_day: str  # "" means the site's [digest] weekly_day
     digest_time: str  # "" means the site's [digest] weekly_time
     questions: tuple[QuestionConfig, ...]
+    phases: tuple[PhaseConfig, ...] = ()
+    grace_days: int = 0  # after closes, posts are still held, marked late
 
     def question(self, number: int) -> QuestionConfig | None:
         return next((q for q in self.questions if q.number == number), None)
 
     def is_open(self, now: dt.datetime) -> bool:
         return (self.opens is None or now >= self.opens) and (self.closes is None or now <= self.closes)
+
+    def phase(self, number: int) -> PhaseConfig | None:
+        return next((p for p in self.phases if p.number == number), None)
 
 
 def parse_spaces(file: str, items: Any, domain: str, language: str) -> tuple[SpaceConfig, ...]:
@@ -123,6 +134,17 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
     if opens and closes and closes <= opens:
         raise ConfigError(file, f"{key}.closes", f"{closes.isoformat()} is not after opens")
     languages = _languages(file, f"{key}.languages", item.get("languages", [language]))
+    questions = _questions(file, f"{key}.questions", item.get("questions", []), languages)
+    numbers = {q.number for q in questions}
+    phases = parse_phases(
+        file, f"{key}.phases", item.get("phases", []), numbers, languages, _when, _question_text
+    )
+    check_within(file, key, phases, opens, closes)
+    if phases:  # a space with phases and no dates of its own runs from its first to its last phase
+        opens, closes = opens or phases[0].opens, closes or phases[-1].closes
+    grace = item.get("grace_days", 0)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 365:
+        raise ConfigError(file, f"{key}.grace_days", f"{grace!r} is not a number of days from 0 to 365")
     return SpaceConfig(
         slug=slug,
         title=_text(file, f"{key}.title", item.get("title", slug), required=True),
@@ -137,7 +159,9 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         code_of_conduct=_text(file, f"{key}.code_of_conduct", item.get("code_of_conduct", "")),
         digest_day=_optional_choice(file, f"{key}.digest_day", item.get("digest_day", ""), WEEKDAYS),
         digest_time=_clock(file, f"{key}.digest_time", item.get("digest_time", "")),
-        questions=_questions(file, f"{key}.questions", item.get("questions", []), languages),
+        questions=questions,
+        phases=phases,
+        grace_days=grace,
     )
 
 

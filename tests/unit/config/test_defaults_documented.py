@@ -9,6 +9,7 @@ from importlib import resources
 
 import pytest
 
+from config.calendar import PHASE_KEYS
 from config.imap import IMAP_KEYS, parse_imap
 from config.settings import SECTIONS
 from config.spaces import QUESTION_KEYS, SPACE_KEYS, parse_spaces
@@ -67,14 +68,17 @@ def test_default_has_the_type_of_its_field(key):
     assert type(tomllib.loads(TEXT)[section][name]).__name__ == field.type, key
 
 
-@pytest.mark.parametrize("key", sorted(SPACE_KEYS - {"questions"}))
+@pytest.mark.parametrize("key", sorted(SPACE_KEYS - {"questions", "phases"}))
 def test_space_key_is_in_the_commented_example(key):
     assert re.search(rf"^#\s*{key}\s*=", example(), re.MULTILINE), f"spaces.{key} is not in the example"
 
 
-def test_questions_are_in_the_commented_example():
-    assert "questions" in SPACE_KEYS
+def test_questions_and_phases_are_in_the_commented_example():
+    assert {"questions", "phases"} <= SPACE_KEYS
     assert QUESTIONS_START in example()
+    phases = example()[example().index("# [[spaces.phases]]") :]
+    for key in PHASE_KEYS:
+        assert re.search(rf"^#\s*{key}\s*=", phases, re.MULTILINE), f"phases.{key} is not in the example"
 
 
 @pytest.mark.parametrize("key", sorted(QUESTION_KEYS))
@@ -88,6 +92,7 @@ def test_the_commented_example_is_a_valid_space():
     spaces = parse_spaces("defaults.toml", tomllib.loads(uncommented)["spaces"], "hub.example.org", "en")
     [space] = spaces
     assert space.slug == "unece-review" and space.question(1) is not None
+    assert space.phase(1).questions == (1,)
 
 
 IMAP_START = "# [[imap]]"
