@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from archive.attachments import store_blob
+from archive.language import post_language
 from archive.models import CommandMail, Post
 from archive.parsing import ParsedMessage
+from archive.replytext import html_to_text
 from archive.urls import message_hash
 
 THREAD_STATUSES = ("held", "published")
@@ -72,6 +74,7 @@ def store_post(
     attachment_root: Path,
     reason: str = "",
     notes: list[str] | None = None,
+    languages: tuple[str, ...] = (),
 ) -> Post:
     """Insert the post (the caller has checked it is new) and thread it under its parent."""
     parent = find_parent(session, space_id, message)
@@ -100,6 +103,9 @@ def store_post(
         envelope_from=envelope_from,
         raw=raw,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+        language=post_language(
+            message.subject, message.body_text or html_to_text(message.body_html), languages
+        ),
     )
     session.add(post)
     session.flush()

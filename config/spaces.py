@@ -99,6 +99,10 @@ class SpaceConfig:
     def is_open(self, now: dt.datetime) -> bool:
         return (self.opens is None or now >= self.opens) and (self.closes is None or now <= self.closes)
 
+    def language_for(self, detected: str) -> str:
+        """The space's language matching a detected one (a sender's), else its first language."""
+        return next((code for code in self.languages if code.split("-")[0] == detected), self.languages[0])
+
     def phase(self, number: int) -> PhaseConfig | None:
         return next((p for p in self.phases if p.number == number), None)
 

@@ -54,6 +54,7 @@ def take_post(
         attachment_root=attachment_root,
         reason=verdict.reason,
         notes=notes,
+        languages=config.languages,
     )
     if verdict.action == "hold":
         queue_hold_notices(mod, session, post, config, notes)

@@ -78,7 +78,7 @@ def queue_receipt(
         return  # nobody to tell, or one of our own addresses: never answer ourselves
     subject, text = mod.render(
         f"receipt_{state}.txt",
-        space.languages[0],
+        space.language_for(post.language),  # answered in the author's language where the space has it
         space=space,
         name=post.from_name or recipient,
         subject=post.subject or "(no subject)",

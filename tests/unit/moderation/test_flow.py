@@ -70,6 +70,24 @@ def test_held_post_sends_one_notice_per_moderator_and_a_receipt(flow):
     assert receipt.recipient == "ana@ngo.example" and "reference P1" in body(receipt.raw)
 
 
+def test_a_post_records_its_language_and_gets_its_receipt_in_it(flow):
+    assert flow.post().language == "en"
+    head = "From: Luc <luc@ong.example>\r\nSubject: Nos pratiques\r\nMessage-ID: <{}@ong.example>\r\n"
+    head += "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    french = (head.format("fr1") + "Nous proposons des guichets uniques dans les villes pour les "
+              "travailleurs migrants et leurs familles.\r\n").encode()  # fmt: skip
+    flow.deliver(french, "unece-review+q1@hub.example.org", "luc@ong.example")
+    assert flow.post(2).language == "fr"
+    receipt = next(r for r in outbox(flow.hub, "receipt-received") if r.recipient == "luc@ong.example")
+    assert "a bien été reçue" in body(receipt.raw)
+    german = (head.format("de1") + "Wir schlagen zentrale Anlaufstellen in den Städten für "
+              "Arbeitsmigranten und ihre Familien vor.\r\n").encode()  # fmt: skip
+    flow.deliver(german, "unece-review+q1@hub.example.org", "luc@ong.example")
+    assert flow.post(3).language == "de"  # recorded as it is, though the space has no German
+    receipts = [r for r in outbox(flow.hub, "receipt-received") if r.recipient == "luc@ong.example"]
+    assert "has been received" in body(receipts[-1].raw)  # the space's first language
+
+
 def test_approve_publishes_tells_author_and_other_moderator(flow):
     address, raw = reply(flow.notices()[MIA], MIA, "approve", "r1@un.example")
     flow.deliver(raw, address, MIA)

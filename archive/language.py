@@ -1,0 +1,42 @@
+"""A post's language, detected offline by py3langid (its model ships inside the package)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from archive.replytext import typed_lines
+
+SURE = 0.8  # above this the detector is trusted outright; below it a space's own languages win
+LEAST_LETTERS = 12  # "ok", "+1" and signatures say nothing about a language
+_lock = threading.Lock()
+
+
+@functools.cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str, preferred: tuple[str, ...] = ()) -> str:
+    """An ISO 639-1 code, or "" when the text is too short or too unclear to say."""
+    sample = text[:5000]
+    if sum(ch.isalpha() for ch in sample) < LEAST_LETTERS:
+        return ""
+    with _lock:  # the model is shared by the worker and the web threads
+        ranked = _identifier().rank(sample)
+    best, confidence = ranked[0]
+    if confidence >= SURE:
+        return best
+    bases = {code.split("-")[0].lower() for code in preferred}
+    for language, _score in ranked:
+        if language in bases:
+            return language
+    return best if confidence >= 0.5 else ""
+
+
+def post_language(subject: str, body_text: str, preferred: tuple[str, ...]) -> str:
+    """What the author typed (quotes cut off), with the subject: the reply's own language."""
+    typed = "\n".join(typed_lines(body_text, 100))
+    return detect(f"{subject}\n{typed}", preferred)
