@@ -18,6 +18,8 @@ CHAIN: tuple[tuple[Rule, str], ...] = (
     (rules.precedence, "discard"),
     (rules.auto_reply, "discard"),
     (rules.space_not_open, "reject"),
+    (rules.question_not_open, "reject"),
+    (rules.late, "note"),
     (rules.sender_unclear, "note"),
     (rules.auto_reply_subject, "note"),
     (rules.trusted_sender, "accept"),

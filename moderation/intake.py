@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from sqlmodel import Session, func, select
 
-from archive.models import Post
+from archive.models import Post, Question
 from archive.parsing import ParsedMessage
 from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
-from archive.store import find_post, store_post
+from archive.store import find_parent, find_post, store_post
+from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
 from moderation.chain import evaluate
 from moderation.context import Moderation
 from moderation.decisions import is_trusted
@@ -39,7 +41,10 @@ def take_post(
         return "duplicate"
     config = mod.settings.space(slug)
     trusted = is_trusted(session, space.id, message.from_addr)
-    verdict = evaluate(Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted))
+    parent = find_parent(session, space.id, message)
+    question = _question_number(session, parent) if parent else question
+    check = Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted)
+    verdict = evaluate(replace(check, question=question, is_reply=parent is not None))
     notes = verdict.notes + _first_post(session, space.id, message.from_addr)
     row = question_row(session, space.id, question) if question else None
     post = store_post(
@@ -64,10 +69,18 @@ def take_post(
         post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
         prepare_for_display(session, post)
         queue_receipt(mod, session, post, config, "published")
+    elif verdict.rule in CALENDAR_RULES:
+        queue_calendar_reply(mod, session, envelope_from, post, config)
     elif verdict.action == "reject":
         queue_policy_refusal(mod, session, envelope_from, post, slug, verdict.reason)
     detail = f" ({verdict.rule}: {verdict.reason})" if verdict.rule else ""
     return f"#{post.id} {STATUS_OF[verdict.action]}{detail}"
+
+
+def _question_number(session: Session, parent: Post) -> int | None:
+    """A reply belongs to its thread's question, whatever address it was sent to."""
+    row = session.get(Question, parent.question_id) if parent.question_id else None
+    return row.number if row else None
 
 
 def _first_post(session: Session, space_id: int, address: str) -> list[str]:

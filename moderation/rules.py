@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flufl.bounce import all_failures
 
 from archive.parsing import ParsedMessage
+from config.calendar import moment
 from config.spaces import SpaceConfig
 
 # Out-of-office subjects in the languages our spaces use (after Discourse's receiver.rb list).
@@ -43,6 +44,8 @@ class Check:
     domain: str
     now: dt.datetime
     trusted: bool = False  # the sender was trusted in this space by `approve trust`
+    question: int | None = None  # the question addressed (S+qN), or its thread's
+    is_reply: bool = False  # answers a post already in the space
 
 
 def loop(check: Check) -> str | None:
@@ -115,13 +118,35 @@ def auto_reply_subject(check: Check) -> str | None:
 
 
 def space_not_open(check: Check) -> str | None:
-    space, now = check.space, check.now
+    """Before the space opens, or after it closed (and its grace period): a calendar reply."""
+    space = check.space
     if space is None:
         return None
-    if space.opens and now < space.opens:
+    state = moment(space, check.now).state
+    if state == "before":
         return f"The discussion “{space.title}” opens on {space.opens:%d %B %Y at %H:%M} UTC."
-    if space.closes and now > space.closes:
+    if state == "closed":
         return f"The discussion “{space.title}” closed on {space.closes:%d %B %Y at %H:%M} UTC."
+    return None
+
+
+def question_not_open(check: Check) -> str | None:
+    """A new thread on a question whose phase is not open; replies in its threads still count."""
+    space = check.space
+    if space is None or check.question is None or check.is_reply:
+        return None
+    here = moment(space, check.now)
+    if here.state in ("open", "between") and check.question not in here.open_questions:
+        open_now = ", ".join(f"q{n}" for n in here.open_questions) or "none until the next phase"
+        return f"Question {check.question} does not take new contributions now (open: {open_now})."
+    return None
+
+
+def late(check: Check) -> str | None:
+    """In the grace period after closing: held like any post, and the moderators told."""
+    space = check.space
+    if space is not None and moment(space, check.now).state == "grace":
+        return f"late: sent after the space closed on {space.closes:%d %B %Y}"
     return None
 
 

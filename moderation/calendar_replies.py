@@ -1,0 +1,68 @@
+"""Replies by the calendar: not open yet, question not open now, closed; in the sender's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from archive.models import Post
+from archive.outgoing import Letter, queue, replied_recently
+from archive.urls import space_url
+from config.calendar import moment
+from config.spaces import SpaceConfig
+from moderation.context import Moderation
+
+CALENDAR_RULES = {"space_not_open", "question_not_open"}
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    number: int
+    text: str
+    address: str
+
+
+def queue_calendar_reply(
+    mod: Moderation, session: Session, envelope_from: str, post: Post, space: SpaceConfig
+) -> None:
+    """Answer the return path (RFC 3834), at most replies_per_hour; automatic mail never gets here."""
+    recipient = envelope_from.strip("<>")
+    limit = mod.settings.outbound.replies_per_hour
+    if not recipient or replied_recently(session, "calendar", recipient, dt.timedelta(hours=1), limit):
+        return
+    language = space.language_for(post.language)
+    here = moment(space, mod.now)
+    shown = here.open_questions or (here.phase.questions if here.phase else ())
+    if here.state == "before" and not shown:
+        shown = tuple(q.number for q in space.questions)
+    subject, text = mod.render(
+        "calendar.txt",
+        language,
+        state=here.state,
+        space=space,
+        phase_name=here.phase.name_in(language, space.languages[0]) if here.phase else "",
+        phase=here.phase,
+        questions=[_question(mod, space, number, language) for number in shown],
+        subject=post.subject or "(no subject)",
+        archive_url=space_url(mod.settings.site.base_url, space.slug),
+        reference=f"P{post.id}",
+        when=lambda moment_: f"{moment_:%Y-%m-%d %H:%M} UTC",
+    )
+    letter = Letter(
+        to=recipient,
+        subject=subject,
+        text=text,
+        sender=mod.owner_address(space.slug),
+        sender_name=space.title,
+        in_reply_to=post.message_id,
+        references=tuple(post.references),
+    )
+    queue(session, "calendar", letter, mod.settings.site.domain)
+
+
+def _question(mod: Moderation, space: SpaceConfig, number: int, language: str) -> OpenQuestion:
+    question = space.question(number)
+    text = question.text_in(language, space.languages[0]) if question else ""
+    return OpenQuestion(number, text, mod.space_address(space.slug, f"+q{number}"))

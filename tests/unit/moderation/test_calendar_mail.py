@@ -1,0 +1,115 @@
+"""Mail by the calendar, with the worker's clock moved across every transition."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from archive.models import Post
+from config.database import session_scope
+from gateway.hub import open_hub
+from gateway.spool import Envelope
+from gateway.worker import Worker
+from tests.configs import make_settings
+from tests.moderation_helpers import body, outbox, parse
+
+PHASES = """
+grace_days = 5
+[[spaces.phases]]
+name = { en = "Before the review", fr = "Avant l'examen" }
+opens = 2024-01-10T00:00:00Z
+closes = 2024-01-31T23:59:59Z
+questions = [1]
+[[spaces.phases]]
+name = { en = "After the review", fr = "Après l'examen" }
+opens = 2024-02-10T00:00:00Z
+closes = 2024-02-20T23:59:59Z
+questions = [2]
+"""
+SPACE = "unece-review@hub.example.org"
+
+
+def at(month: int, day: int) -> dt.datetime:
+    return dt.datetime(2024, month, day, 12, tzinfo=dt.UTC)
+
+
+class Calendar:
+    def __init__(self, tmp_path, database) -> None:
+        self.hub = open_hub(make_settings(tmp_path, database=database, dates=PHASES))
+        self.now, self.count = at(1, 1), 0
+        self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: self.now)
+
+    def send(self, to: str, text: str = "Our organisation runs legal clinics for migrant workers.",
+             sender: str = "ana@ngo.example", extra: str = "") -> Post:  # fmt: skip
+        self.count += 1
+        raw = (
+            f"From: <{sender}>\r\nTo: {to}\r\nSubject: Contribution {self.count}\r\n"
+            f"Message-ID: <c{self.count}@ngo.example>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n"
+            f"\r\n{text}\r\n"
+        ).encode()
+        self.hub.spool.put(Envelope(sender, [to], "smtp", received_at=self.now.isoformat()), raw)
+        self.worker.process_pending()
+        with session_scope(self.hub.engine) as session:
+            return session.exec(select(Post).where(Post.message_id == f"c{self.count}@ngo.example")).one()
+
+    def replies(self) -> list[str]:
+        return [body(row.raw) for row in outbox(self.hub, "calendar")]
+
+
+@pytest.fixture()
+def calendar(tmp_path, database):
+    calendar = Calendar(tmp_path, database)
+    yield calendar
+    calendar.hub.engine.dispose()
+
+
+def test_before_opening_a_reply_with_the_date_and_the_questions(calendar):
+    post = calendar.send(SPACE)
+    assert post.status == "rejected"
+    [reply] = calendar.replies()
+    assert "opens on 2024-01-10 00:00 UTC" in reply and "Before the review" in reply
+    assert "Q1: Promising practices?" in reply and "unece-review+q1@hub.example.org" in reply
+    assert "Q2" not in reply  # the first phase's questions
+    calendar.send(SPACE, sender="ana@ngo.example")
+    assert len(calendar.replies()) == 1  # rate-limited: one per sender per hour
+    bot = calendar.send(SPACE, sender="bot@ngo.example", extra="Auto-Submitted: auto-replied\r\n")
+    assert bot.status == "discarded" and len(calendar.replies()) == 1  # never to automatic mail
+
+
+def test_the_reply_is_in_the_senders_language(calendar):
+    calendar.send(SPACE, "Notre organisation gère des cliniques juridiques pour les travailleurs migrants.")
+    [row] = outbox(calendar.hub, "calendar")
+    assert parse(row.raw)["Subject"].startswith("Pas encore ouvert")
+    assert "La discussion ouvre le 2024-01-10" in body(row.raw) and "Avant l'examen" in body(row.raw)
+
+
+def test_phases_take_their_own_questions_and_replies_go_on(calendar):
+    calendar.now = at(1, 15)
+    first = calendar.send("unece-review+q1@hub.example.org")
+    assert first.status == "held"
+    wrong = calendar.send("unece-review+q2@hub.example.org", sender="bo@ngo.example")
+    assert wrong.status == "rejected" and "Question 2 does not take new contributions" in wrong.reason
+    [reply] = calendar.replies()
+    assert "Open now" in reply and "Q1: Promising practices?" in reply
+    calendar.now = at(2, 5)  # between the phases
+    between = calendar.send("unece-review+q1@hub.example.org", sender="cy@ngo.example")
+    assert between.status == "rejected"
+    assert 'The next phase, "After the review", opens on 2024-02-10 00:00 UTC.' in calendar.replies()[-1]
+    answer = calendar.send(SPACE, sender="di@ngo.example", extra="In-Reply-To: <c1@ngo.example>\r\n")
+    assert answer.status == "held"  # a reply in a thread of a closed question still counts
+    calendar.now = at(2, 15)
+    assert calendar.send("unece-review+q2@hub.example.org", sender="ed@ngo.example").status == "held"
+    assert calendar.send("unece-review+q1@hub.example.org", sender="fa@ngo.example").status == "rejected"
+
+
+def test_grace_period_then_closed(calendar):
+    calendar.now = at(2, 23)
+    late = calendar.send("unece-review+q2@hub.example.org")
+    assert late.status == "held" and "late: sent after the space closed on 20 February 2024" in late.notes
+    calendar.now = at(2, 26)
+    closed = calendar.send("unece-review+q2@hub.example.org", sender="bo@ngo.example")
+    assert closed.status == "rejected"
+    [reply] = calendar.replies()
+    assert "closed on 2024-02-20 23:59 UTC" in reply and "http://127.0.0.1:8080/unece-review/" in reply
