@@ -13,6 +13,7 @@ from archive import site
 from archive.attachments import blob_path
 from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.visibility import ANONYMOUS, readable_spaces
+from config.calendar import moment
 from config.database import session_scope, utcnow
 
 RASTER = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
@@ -32,16 +33,20 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             row = _space(session, request)
             config = archive.settings.space(row.slug)
             language = archive.language(request, row.languages)
+            written_in = request.query_params.get("written_in", "")
             return archive.render(
                 request,
                 "space.html",
                 language,
                 space=row,
                 config=config,
+                here=moment(config, utcnow()) if config else None,
                 phase=site.phase(row, utcnow()),
                 questions=site.questions(session, row.id),
                 counts=site.counts_by_question(session, row.id),
-                latest=site.latest(session, row.id),
+                languages_written=site.counts_by_language(session, row.id),
+                written_in=written_in,
+                latest=site.latest(session, row.id, language=written_in),
             )
 
     async def question(request: Request) -> Response:

@@ -153,6 +153,19 @@ CATALOG["ru"].update(
 )
 
 
+# The consultation calendar (issue 7): states, phases and the language filter.
+CALENDAR = {
+    "fr": {"before": "à venir", "between": "entre deux phases", "grace": "délai de grâce", "Phases": "Phases",
+           "now": "en cours", "Questions": "Questions", "Written in": "Écrit en", "all": "toutes"},
+    "es": {"before": "próximo", "between": "entre fases", "grace": "periodo de gracia", "Phases": "Fases",
+           "now": "en curso", "Questions": "Preguntas", "Written in": "Escrito en", "all": "todos"},
+    "ru": {"before": "скоро", "between": "между этапами", "grace": "льготный период", "Phases": "Этапы",
+           "now": "сейчас", "Questions": "Вопросы", "Written in": "Язык", "all": "все"},
+}  # fmt: skip
+for _language, _words in CALENDAR.items():
+    CATALOG[_language].update(_words)
+
+
 def choose_language(requested: str | None, accept_language: str, offered: tuple[str, ...]) -> str:
     """The first of ?lang=, Accept-Language (by q), the space's first language, that we offer."""
     if requested and requested in offered:

@@ -62,9 +62,22 @@ def questions(session: Session, space_id: int) -> list[Question]:
     return list(session.exec(query.order_by(Question.number)))
 
 
-def latest(session: Session, space_id: int, limit: int = 10) -> list[Post]:
+def latest(session: Session, space_id: int, limit: int = 10, language: str = "") -> list[Post]:
+    """The newest published posts; only those written in `language` when one is given."""
     query = published(session, space_id).order_by(col(Post.published_at).desc(), col(Post.id).desc())
+    if language:
+        query = query.where(Post.language == language)
     return list(session.exec(query.limit(limit)))
+
+
+def counts_by_language(session: Session, space_id: int) -> dict[str, int]:
+    """Published posts per detected language, most first ("" is "could not tell")."""
+    query = (
+        select(Post.language, func.count())
+        .where(Post.space_id == space_id, Post.status == "published")
+        .group_by(Post.language)
+    )
+    return dict(sorted(session.exec(query).all(), key=lambda pair: -pair[1]))
 
 
 @dataclass(frozen=True)

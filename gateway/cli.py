@@ -88,7 +88,7 @@ def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the discussion spaces, their addresses, dates and post counts."""
     hub = hub_from(config)
     rows = reports.spaces(hub)
-    print_rows(rows, as_json, ("slug", "title", "state", "opens", "closes", "questions", "posts"))
+    print_rows(rows, as_json, ("slug", "title", "state", "phase", "opens", "closes", "questions", "posts"))
 
 
 @app.command()

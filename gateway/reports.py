@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 
 from archive.models import OutgoingMail, Post, Question, Space
+from config.calendar import PhaseConfig, moment
 from config.database import session_scope, utcnow
+from config.spaces import SpaceConfig
 from gateway.hub import Hub
 from gateway.models import ImapState
 from moderation.models import Decision
@@ -27,12 +29,14 @@ def spaces(hub: Hub) -> list[dict]:
                 .order_by(Question.number)
             ).all()
             config = hub.settings.space(space.slug)
-            state = "retired" if space.retired else ("open" if config.is_open(now) else "closed")
+            here = moment(config, now) if config else None
             rows.append(
                 {
                     "slug": space.slug,
                     "title": space.title,
-                    "state": state,
+                    "state": "retired" if space.retired or here is None else here.state,
+                    "phase": _phase_label(here.phase, config) if here and here.phase else "",
+                    "phases": [_phase_row(phase) for phase in config.phases] if config else [],
                     "address": f"{space.slug}@{hub.settings.site.domain}",
                     "opens": _iso(space.opens),
                     "closes": _iso(space.closes),
@@ -45,6 +49,20 @@ def spaces(hub: Hub) -> list[dict]:
                 }
             )
     return rows
+
+
+def _phase_label(phase: PhaseConfig, config: SpaceConfig) -> str:
+    return f"{phase.number}. {phase.name_in(config.languages[0], config.languages[0])}"
+
+
+def _phase_row(phase: PhaseConfig) -> dict:
+    return {
+        "number": phase.number,
+        "name": phase.name,
+        "opens": _iso(phase.opens),
+        "closes": _iso(phase.closes),
+        "questions": list(phase.questions),
+    }
 
 
 def holds(hub: Hub, space: str | None) -> list[dict]:

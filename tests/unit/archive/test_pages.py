@@ -225,3 +225,39 @@ def test_site_templates_override_the_shipped_ones(tmp_path):
     client = TestClient(make_app(settings, open_hub(settings).engine))
     assert "<h1>Our hub</h1>" in client.get("/").text
     assert "Guiding questions" in client.get("/unece-review/").text  # the others stay as shipped
+
+
+def test_the_space_page_filters_by_the_language_posts_are_written_in(archive):
+    archive.post(
+        mail("fr@x", "Nos pratiques", "Nous proposons des guichets uniques pour les travailleurs migrants.")
+    )
+    page = archive.get("/unece-review/").text
+    assert 'href="/unece-review/?written_in=fr"' in page and "fr (1)" in page
+    french = archive.get("/unece-review/?written_in=fr").text
+    latest = french[french.index("Latest contributions") :]
+    assert "Nos pratiques" in latest and "Our practice" not in latest
+    assert '<li lang="fr">' in latest
+
+
+def test_the_space_page_shows_its_phases_and_the_current_one(tmp_path, database):
+    from gateway.hub import open_hub
+    from tests.configs import make_settings
+
+    phases = """
+[[spaces.phases]]
+name = { en = "Before the review", fr = "Avant l'examen" }
+opens = 2024-01-10T00:00:00Z
+closes = 2099-01-31T23:59:59Z
+questions = [1]
+[[spaces.phases]]
+name = "After the review"
+opens = 2099-02-10T00:00:00Z
+closes = 2099-02-20T23:59:59Z
+questions = [2]
+"""
+    hub = open_hub(make_settings(tmp_path, database=database, dates=phases))
+    page = Archive(hub).get("/unece-review/?lang=fr").text
+    assert "Avant l&#39;examen" in page and "After the review" in page
+    assert re.search(r'<li class="current">\s*<strong>Avant', page)
+    assert "2099-02-10 – 2099-02-20" in page and 'href="/unece-review/q/2/">Q2</a>' in page
+    hub.engine.dispose()

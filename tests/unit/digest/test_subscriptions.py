@@ -18,12 +18,15 @@ from digest import roster
 from digest.delivery import send_digests, send_each
 from digest.models import Subscriber
 from digest.pages import routes as subscription_pages
+from gateway.hub import open_hub
 from gateway.jobs import digests
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from moderation.commands import Command
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply
+from tests.configs import make_settings
+from tests.conftest import fresh_postgres_database
 from tests.moderation_helpers import body, outbox, parse
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the web pages check tokens against the real clock
@@ -212,9 +215,9 @@ def test_web_form_sends_the_same_confirmation_and_says_nothing_more(subs):
     assert subs.subscriber("dee@org.example").status == "active"
 
 
-def test_two_instances_sending_digests_at_once_send_each_once(subs):
-    if subs.hub.engine.dialect.name != "postgresql":
-        pytest.skip("several `hubmail serve` share a PostgreSQL database, never an SQLite file")
+def test_two_instances_sending_digests_at_once_send_each_once(tmp_path, postgres_url):
+    # Several `hubmail serve` share a PostgreSQL database, never an SQLite file.
+    subs = Hub(open_hub(make_settings(tmp_path, database=fresh_postgres_database(postgres_url))))
     for n in range(20):
         roster_add(subs, f"reader{n}@org.example", "weekly")
     for n in range(3):
