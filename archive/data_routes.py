@@ -16,7 +16,7 @@ from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.search import SearchFilters, search
 from archive.stats import CHARTS, chart, participation
 from archive.urls import space_url
-from archive.visibility import ANONYMOUS, readable_spaces
+from archive.visibility import readable_spaces
 from config.database import session_scope
 
 # A chart is an image: it runs nothing, and its own inline style is all it needs.
@@ -94,7 +94,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
     async def search_page(request: Request) -> Response:
         params = request.query_params
         with session_scope(archive.engine) as session:
-            spaces = readable_spaces(session, ANONYMOUS)
+            spaces = readable_spaces(session, archive.viewer(request, session))
             chosen = [s for s in spaces if s.slug == params.get("space")] or spaces
             number = _int(params.get("question"))
             questions = site.questions(session, chosen[0].id) if len(chosen) == 1 and number else []

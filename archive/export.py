@@ -17,9 +17,9 @@ from archive.visibility import ANONYMOUS, readable_spaces
 from config import Settings
 from config.database import session_scope
 
-NO_SEARCH = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Search</title>
-<link rel="stylesheet" href="/static/style.css"></head><body><main><h1>Search</h1>
-<p>Search needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
+LIVE_ONLY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/static/style.css"></head><body><main><h1>{title}</h1>
+<p>{title} needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
 </main></body></html>"""
 
 
@@ -79,8 +79,9 @@ async def _export(settings: Settings, engine: Engine, target: Path, progress: Ca
                 _write(target, url, response.content)
                 written += 1
             progress(1)
-    _write(target, "/search/", NO_SEARCH.encode())
-    return written + 1
+    for url, title in (("/search/", "Search"), ("/signin/", "Sign-in")):
+        _write(target, url, LIVE_ONLY.format(title=title).encode())
+    return written + 2
 
 
 def _write(target: Path, url: str, content: bytes) -> None:

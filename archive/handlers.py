@@ -12,7 +12,7 @@ from starlette.responses import Response
 from archive import site
 from archive.attachments import blob_path
 from archive.pages import SAFE_HEADERS, Archive, NotFound
-from archive.visibility import ANONYMOUS, readable_spaces
+from archive.visibility import readable_spaces
 from config.calendar import moment
 from config.database import session_scope, utcnow
 
@@ -24,7 +24,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
         with session_scope(archive.engine) as session:
             spaces = [
                 (space, site.phase(space, utcnow()), sum(site.counts_by_question(session, space.id).values()))
-                for space in readable_spaces(session, ANONYMOUS)
+                for space in readable_spaces(session, archive.viewer(request, session))
             ]
             return archive.render(request, "index.html", archive.language(request), spaces=spaces)
 
@@ -139,7 +139,8 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
 
 
 def _space(session, request: Request):
-    row = site.readable_space(session, request.path_params["slug"], ANONYMOUS)
+    viewer = request.app.state.archive.viewer(request, session)
+    row = site.readable_space(session, request.path_params["slug"], viewer)
     if row is None:
         raise NotFound
     return row

@@ -85,6 +85,33 @@ class Post(SQLModel, table=True):
     )
 
 
+class Member(SQLModel, table=True):
+    """Someone with a role in a space: moderator, member (reads and posts) or reader (reads only)."""
+
+    __table_args__ = (UniqueConstraint("space_id", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    address: str = Field(index=True, max_length=320)
+    role: str = Field(max_length=16)
+    name: str = ""
+    organisation: str = ""
+    added_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    added_by: str = ""
+
+
+class SignIn(SQLModel, table=True):
+    """One emailed sign-in link; used once, it becomes the session its cookie names."""
+
+    __tablename__ = "sign_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(index=True, max_length=320)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: dt.datetime | None = _optional_when()
+    ended_at: dt.datetime | None = _optional_when()
+
+
 class OutgoingMail(SQLModel, table=True):
     """A message waiting for (or handed to) the relay; queued in the same transaction as its cause."""
 

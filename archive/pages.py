@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from archive.i18n import LANGUAGES, choose_language, translator
+from archive.signin import COOKIE, viewer_of
 from archive.urls import message_hash
+from archive.visibility import ANONYMOUS, Viewer
 from config import Settings
 from config.database import utcnow
 from templates import environment
@@ -56,9 +59,20 @@ class Archive:
             languages=LANGUAGES,
             request_path=request.url.path,
             now=utcnow(),
+            signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
             **values,
         )
+        space = values.get("space")
+        if getattr(space, "visibility", "public") != "public":  # never in a shared cache
+            return HTMLResponse(text, headers={**SAFE_HEADERS, "Cache-Control": "private, no-store"})
         return HTMLResponse(text, headers=SAFE_HEADERS)
+
+    def viewer(self, request: Request, session: Session) -> Viewer:
+        """Who is looking: the signed-in address from the session cookie, or anonymous."""
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
+            return ANONYMOUS
+        return viewer_of(self.settings.site.secret_key, session, self.settings, cookie, utcnow())
 
     def language(self, request: Request, offered: tuple[str, ...] | list[str] = LANGUAGES) -> str:
         return choose_language(
@@ -70,13 +84,12 @@ class Archive:
 
 def make_app(settings: Settings, engine: Engine, more: Callable | None = None) -> Starlette:
     """The archive's routes, plus `more(archive)` -> [(path, endpoint, methods)] from higher layers."""
-    from archive import data_routes, handlers  # both import this module's helpers
+    from archive import data_routes, handlers, signin_routes  # all import this module's helpers
 
     archive = Archive(settings, engine)
     pairs = [*data_routes.routes(archive), *handlers.routes(archive)]
-    extra = [
-        Route(path, endpoint, methods=methods) for path, endpoint, methods in (more(archive) if more else [])
-    ]
+    with_methods = [*signin_routes.routes(archive), *(more(archive) if more else [])]
+    extra = [Route(path, endpoint, methods=methods) for path, endpoint, methods in with_methods]
     app = Starlette(
         routes=[*extra, *(Route(path, endpoint) for path, endpoint in pairs)],
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},

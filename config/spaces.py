@@ -40,6 +40,7 @@ SPACE_KEYS = {
     "questions",
     "phases",
     "grace_days",
+    "allowlist",
 }
 QUESTION_KEYS = {"number", "text"}
 
@@ -92,6 +93,12 @@ class SpaceConfig:
     questions: tuple[QuestionConfig, ...]
     phases: tuple[PhaseConfig, ...] = ()
     grace_days: int = 0  # after closes, posts are still held, marked late
+    allowlist: tuple[str, ...] = ()  # posting = "allowlist": these addresses and whole domains
+
+    def allows(self, address: str) -> bool:
+        """Is the address, or its domain, on the allowlist?"""
+        address = address.lower()
+        return address in self.allowlist or address.rpartition("@")[2] in self.allowlist
 
     def question(self, number: int) -> QuestionConfig | None:
         return next((q for q in self.questions if q.number == number), None)
@@ -166,6 +173,7 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         questions=questions,
         phases=phases,
         grace_days=grace,
+        allowlist=_allowlist(file, f"{key}.allowlist", item.get("allowlist", [])),
     )
 
 
@@ -227,6 +235,15 @@ def _languages(file: str, key: str, value: Any) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ConfigError(file, key, "lists a language twice")
     return tuple(value)
+
+
+def _allowlist(file: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(file, key, "must be a list of addresses and domains")
+    for entry in value:
+        if not isinstance(entry, str) or not (is_address(entry) or is_domain(entry.lstrip("@"))):
+            raise ConfigError(file, key, f"{entry!r} is neither an address nor a domain")
+    return tuple(entry.lower().lstrip("@") for entry in value)
 
 
 def _moderators(file: str, key: str, value: Any) -> tuple[str, ...]:

@@ -18,9 +18,18 @@ from dataclasses import dataclass
 
 from config.errors import HubmailError
 
-TOKEN = re.compile(r"^([hscub])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
-# hold notice, moderators' summary, subscription confirmation, unsubscribe link, bounce (VERP)
-KINDS = {"h": "hold", "s": "summary", "c": "confirm", "u": "unsubscribe", "b": "bounce"}
+TOKEN = re.compile(r"^([hscubla])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
+# hold notice, moderators' summary, subscription confirmation, unsubscribe link, bounce (VERP),
+# sign-in link (emailed, used once), signed-in session (the cookie)
+KINDS = {
+    "h": "hold",
+    "s": "summary",
+    "c": "confirm",
+    "u": "unsubscribe",
+    "b": "bounce",
+    "l": "signin",
+    "a": "session",
+}
 
 
 class InvalidToken(HubmailError):

@@ -13,9 +13,11 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
 from archive.mailing import Mailing
+from archive.members import viewer_for
 from archive.models import Post, Space
 from archive.outgoing import Letter, queue
 from archive.urls import post_url
+from archive.visibility import may_read
 from digest.headers import bounce_address, list_headers, unsubscribe_url
 from digest.models import DigestSent, Subscriber
 from digest.render import digest_letter
@@ -47,8 +49,11 @@ def send_each(mail: Mailing, session: Session) -> int:
     """Each newly published post to every 'each' subscriber of its space; returns messages queued."""
     queued = 0
     for subscriber in active(session, "each"):
+        posts = due_posts(session, subscriber)
         space = session.get(Space, subscriber.space_id)
-        for post in due_posts(session, subscriber):
+        if posts and not may_receive(mail, session, space, subscriber):
+            continue
+        for post in posts:
             row = queue(
                 session,
                 "post",
@@ -70,9 +75,9 @@ def send_digests(
         # Subscribers who joined together share a cursor: their new posts are read once.
         cursor = (subscriber.space_id, subscriber.cursor_at, subscriber.cursor_id)
         posts = due[cursor] if cursor in due else due.setdefault(cursor, due_posts(session, subscriber))
-        if not posts:
-            continue
         space = session.get(Space, subscriber.space_id)
+        if not posts or not may_receive(mail, session, space, subscriber):
+            continue
         if not dry_run:
             letter = digest_letter(mail, session, space, subscriber, posts, renderings)
             row = queue(
@@ -85,6 +90,11 @@ def send_digests(
             _advance(session, subscriber, posts, mode, row.id)
         queued += 1
     return queued
+
+
+def may_receive(mail: Mailing, session: Session, space: Space, subscriber: Subscriber) -> bool:
+    """The pages' rule, for mail: a confirmed address is registered; private spaces need a role."""
+    return may_read(space, viewer_for(session, mail.settings, subscriber.address))
 
 
 def post_letter(mail: Mailing, space: Space, post: Post, subscriber: Subscriber) -> Letter:

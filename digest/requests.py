@@ -8,6 +8,7 @@ import re
 from sqlmodel import Session
 
 from archive.mailing import Mailing
+from archive.members import role_of
 from archive.models import Space
 from archive.outgoing import Letter, queue, replied_recently
 from archive.parsing import ParsedMessage
@@ -83,7 +84,7 @@ def _subscribe(
     args: list[str],
 ) -> str:
     mode = args[0] if args and args[0] in MODES else "weekly"
-    if space.visibility == "private" and address not in mail.settings.space(space.slug).moderators:
+    if space.visibility == "private" and role_of(session, mail.settings, space, address) is None:
         return _answer(mail, session, space, address, "request_done.txt", "this space only takes its members")
     if subscriber is None:
         subscriber = Subscriber(space_id=space.id, address=address, name=name, mode=mode, status="pending")

@@ -19,6 +19,7 @@ CHAIN: tuple[tuple[Rule, str], ...] = (
     (rules.auto_reply, "discard"),
     (rules.space_not_open, "reject"),
     (rules.question_not_open, "reject"),
+    (rules.posting_not_allowed, "reject"),
     (rules.late, "note"),
     (rules.sender_unclear, "note"),
     (rules.auto_reply_subject, "note"),

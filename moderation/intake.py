@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
+from archive.members import role_of
 from archive.models import Post, Question
 from archive.parsing import ParsedMessage
 from archive.publish import prepare_for_display
@@ -44,7 +45,8 @@ def take_post(
     parent = find_parent(session, space.id, message)
     question = _question_number(session, parent) if parent else question
     check = Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted)
-    verdict = evaluate(replace(check, question=question, is_reply=parent is not None))
+    role = role_of(session, mod.settings, space, message.from_addr) if message.from_addr else None
+    verdict = evaluate(replace(check, question=question, is_reply=parent is not None, role=role))
     notes = verdict.notes + _first_post(session, space.id, message.from_addr)
     row = question_row(session, space.id, question) if question else None
     post = store_post(

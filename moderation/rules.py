@@ -46,6 +46,7 @@ class Check:
     trusted: bool = False  # the sender was trusted in this space by `approve trust`
     question: int | None = None  # the question addressed (S+qN), or its thread's
     is_reply: bool = False  # answers a post already in the space
+    role: str | None = None  # the sender's role in the space (archive.members.role_of)
 
 
 def loop(check: Check) -> str | None:
@@ -140,6 +141,17 @@ def question_not_open(check: Check) -> str | None:
         open_now = ", ".join(f"q{n}" for n in here.open_questions) or "none until the next phase"
         return f"Question {check.question} does not take new contributions now (open: {open_now})."
     return None
+
+
+def posting_not_allowed(check: Check) -> str | None:
+    """`posting` = members or allowlist: readers (member states, say) read but do not post."""
+    space = check.space
+    if space is None or space.posting == "anyone" or check.role in ("moderator", "member"):
+        return None
+    if space.posting == "allowlist" and space.allows(check.message.from_addr):
+        return None
+    who = "its members" if space.posting == "members" else "its members and the organisations it lists"
+    return f"The discussion “{space.title}” takes contributions from {who} only."
 
 
 def late(check: Check) -> str | None:

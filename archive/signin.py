@@ -1,0 +1,80 @@
+"""Sign-in by an emailed one-time link (no passwords); the session is a signed cookie."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from archive.mailing import Mailing
+from archive.members import viewer_for
+from archive.models import SignIn
+from archive.outgoing import Letter, queue, replied_recently
+from archive.visibility import ANONYMOUS, Viewer
+from config.spaces import is_address
+from config.tokens import InvalidToken, check_token, make_token, peek
+
+LINK_LIFETIME = dt.timedelta(hours=1)
+SESSION_LIFETIME = dt.timedelta(days=30)
+LINKS_PER_DAY = 3
+COOKIE = "hubmail_session"
+
+
+def request_link(mail: Mailing, session: Session, address: str, language: str) -> None:
+    """Mail a link to the address; says nothing to the page about whether it went (no probing)."""
+    address = address.strip().lower()
+    if not is_address(address) or replied_recently(
+        session, "signin", address, dt.timedelta(days=1), LINKS_PER_DAY
+    ):
+        return
+    row = SignIn(address=address, created_at=mail.now)
+    session.add(row)
+    session.flush()
+    token = make_token(mail.settings.site.secret_key, "signin", row.id, address, mail.now + LINK_LIFETIME)
+    link = f"{mail.settings.site.base_url.rstrip('/')}/signin/{token}"
+    subject, text = mail.render(
+        "signin.txt", language, link=link, hours=int(LINK_LIFETIME.total_seconds() // 3600)
+    )
+    letter = Letter(to=address, subject=subject, text=text, sender=f"hubmail@{mail.settings.site.domain}")
+    queue(session, "signin", letter, mail.settings.site.domain)
+
+
+def use_link(secret: str, session: Session, token: str, now: dt.datetime) -> str | None:
+    """The session cookie's value for a genuine, unexpired, unused link; None otherwise."""
+    row = _row(session, token, "signin")
+    if row is None or row.used_at is not None:
+        return None
+    try:
+        check_token(secret, token, row.address, now)
+    except InvalidToken:
+        return None
+    row.used_at = now
+    session.add(row)
+    return make_token(secret, "session", row.id, row.address, now + SESSION_LIFETIME)
+
+
+def viewer_of(secret: str, session: Session, settings, cookie: str | None, now: dt.datetime) -> Viewer:
+    """Who the cookie says is looking; anonymous for no cookie, a forged one, or an ended session."""
+    row = _row(session, cookie or "", "session")
+    if row is None or row.ended_at is not None:
+        return ANONYMOUS
+    try:
+        check_token(secret, cookie, row.address, now)
+    except InvalidToken:
+        return ANONYMOUS
+    return viewer_for(session, settings, row.address)
+
+
+def end_session(session: Session, cookie: str | None, now: dt.datetime) -> None:
+    row = _row(session, cookie or "", "session")
+    if row is not None and row.ended_at is None:
+        row.ended_at = now  # a copied cookie is worthless from now on
+        session.add(row)
+
+
+def _row(session: Session, token: str, kind: str) -> SignIn | None:
+    try:
+        claims = peek(token)
+    except InvalidToken:
+        return None
+    return session.get(SignIn, claims.target) if claims.kind == kind else None

@@ -1,0 +1,61 @@
+"""Sign-in pages: ask for a link, confirm it with a button (mail scanners follow links), sign out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from archive.mailing import Mailing
+from archive.pages import SAFE_HEADERS, Archive
+from archive.signin import COOKIE, SESSION_LIFETIME, end_session, request_link, use_link
+from config.database import session_scope, utcnow
+
+
+def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
+    async def ask(request: Request) -> Response:
+        language = archive.language(request)
+        if request.method == "GET":
+            return archive.render(request, "signin.html", language, step="ask")
+        form = await request.form()
+        with session_scope(archive.engine) as session:
+            request_link(
+                Mailing.at(archive.settings, utcnow()), session, str(form.get("address", "")), language
+            )
+        return archive.render(request, "signin.html", language, step="sent")
+
+    async def confirm(request: Request) -> Response:
+        language = archive.language(request)
+        token = request.path_params["token"]
+        if request.method == "GET":  # a mail scanner opening the link must not use it up
+            return archive.render(request, "signin.html", language, step="confirm", token=token)
+        with session_scope(archive.engine) as session:
+            cookie = use_link(archive.settings.site.secret_key, session, token, utcnow())
+        if cookie is None:
+            response = archive.render(request, "signin.html", language, step="invalid")
+            response.status_code = 400
+            return response
+        response = RedirectResponse("/", status_code=303, headers=SAFE_HEADERS)
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=archive.settings.site.base_url.startswith("https:"),
+        )
+        return response
+
+    async def sign_out(request: Request) -> Response:
+        with session_scope(archive.engine) as session:
+            end_session(session, request.cookies.get(COOKIE), utcnow())
+        response = RedirectResponse("/", status_code=303, headers=SAFE_HEADERS)
+        response.delete_cookie(COOKIE)
+        return response
+
+    return [
+        ("/signin", ask, ["GET", "POST"]),
+        ("/signin/{token}", confirm, ["GET", "POST"]),
+        ("/signout", sign_out, ["POST"]),
+    ]

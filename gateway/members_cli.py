@@ -1,0 +1,138 @@
+"""`hubmail members ...`: who has a role in a space (moderator, member, reader)."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import track
+
+from archive.members import ROLES, add_member, members, remove_member
+from archive.spaces import space_row
+from config.database import session_scope
+from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
+
+app = typer.Typer(
+    help="Roles per space: moderators, members (read and post), readers (read only).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
+RoleOption = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
+Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
+
+
+def _by() -> str:
+    return f"{getpass.getuser()}@cli.{socket.gethostname()}"
+
+
+def _space(session, hub, slug: str):
+    if hub.settings.space(slug) is None:
+        typer.echo(f"hubmail: no space {slug!r} in the configuration", err=True)
+        raise typer.Exit(1)
+    return space_row(session, slug)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        typer.echo(f"hubmail: {role!r} is not a role ({', '.join(ROLES)})", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def add(
+    addresses: Addresses,
+    space: SpaceOption,
+    role: RoleOption = "member",
+    name: str = "",
+    organisation: str = "",
+    config: ConfigOption = None,
+) -> None:
+    """Give addresses a role in a space (or change it)."""
+    _check_role(role)
+    hub = hub_from(config)
+    failed = 0
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        for address in addresses:
+            try:
+                typer.echo(f"{address}: {add_member(session, row, address, role, _by(), name, organisation)}")
+            except ValueError as exc:
+                failed += 1
+                typer.echo(f"hubmail: {exc}", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -> None:
+    """Take the role away (the configuration's moderators stay moderators)."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        for address in addresses:
+            typer.echo(
+                f"{address}: {'removed' if remove_member(session, row, address) else 'was not a member'}"
+            )
+
+
+@app.command("list")
+def list_members(space: SpaceOption, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Everyone with a role, the configuration's moderators first."""
+    hub = hub_from(config)
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        listed = [
+            {
+                "address": m.address,
+                "role": m.role,
+                "name": m.name,
+                "organisation": m.organisation,
+                "source": "cli",
+            }
+            for m in members(session, row)
+        ]
+    from_config = [
+        {"address": a, "role": "moderator", "name": "", "organisation": "", "source": "config"}
+        for a in hub.settings.space(space).moderators
+    ]
+    rows = from_config + [m for m in listed if m["address"] not in hub.settings.space(space).moderators]
+    print_rows(rows, as_json, ("address", "role", "name", "organisation", "source"))
+
+
+@app.command("import")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="CSV: address, name, organisation, role (header optional).")],
+    space: SpaceOption,
+    role: RoleOption = "member",
+    config: ConfigOption = None,
+) -> None:
+    """A stakeholder list at once; each bad line is named, the good ones are kept."""
+    _check_role(role)
+    hub = hub_from(config)
+    lines = list(enumerate(csv.reader(io.StringIO(file.read_text("utf-8-sig"))), 1))  # file line numbers
+    if lines and lines[0][1] and lines[0][1][0].strip().lower() in ("address", "email"):
+        lines = lines[1:]
+    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    refused = []
+    with session_scope(hub.engine) as session:
+        row = _space(session, hub, space)
+        for number, fields in track(lines, description="importing", disable=len(lines) < 200):
+            if not fields or not fields[0].strip():
+                continue
+            address, name, organisation, given = [*fields, "", "", ""][:4]
+            try:
+                outcome = add_member(
+                    session, row, address, given.strip() or role, _by(), name.strip(), organisation.strip()
+                )
+                counts[outcome] += 1
+            except ValueError as exc:
+                refused.append(f"line {number}: {exc}")
+    typer.echo(", ".join(f"{key} {value}" for key, value in counts.items()) + f", refused {len(refused)}")
+    for line in refused:
+        typer.echo(f"  refused {line}", err=True)
+    raise typer.Exit(1 if refused else 0)

@@ -1,0 +1,65 @@
+"""Sign-in by emailed link: once only, not used up by a GET, worthless after sign-out or forgery."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from archive.members import add_member
+from archive.models import OutgoingMail
+from archive.pages import make_app
+from archive.signin import COOKIE
+from archive.spaces import space_row
+from config.database import session_scope
+from gateway.hub import open_hub
+from tests.configs import make_settings
+from tests.moderation_helpers import body
+
+PRIVATE = """
+[[spaces]]
+slug = "inner"
+title = "Inner circle"
+visibility = "private"
+moderators = ["mo@un.example"]
+"""
+
+
+def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
+    hub = open_hub(make_settings(tmp_path, database=database, extra=PRIVATE))
+    with session_scope(hub.engine) as session:
+        add_member(session, space_row(session, "inner"), "ana@ngo.example", "reader", "test")
+    client = TestClient(make_app(hub.settings, hub.engine), follow_redirects=False)
+    assert client.get("/inner/").status_code == 404
+    page = client.post("/signin", data={"address": "Ana@NGO.example"}).text
+    assert "a link is on its way" in page
+    assert "a link is on its way" in client.post("/signin", data={"address": "not an address"}).text
+    with session_scope(hub.engine) as session:
+        [mail] = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "signin")).all()
+    assert mail.recipient == "ana@ngo.example"
+    link = re.search(r"http://127.0.0.1:8080(/signin/[a-z0-9-]+)", body(mail.raw)).group(1)
+    assert "<button" in client.get(link).text  # a mail scanner's GET uses nothing up
+    signed = client.post(link)
+    assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
+    cookie = signed.cookies[COOKIE]
+    client.cookies.set(COOKIE, cookie)
+    assert client.get("/inner/").status_code == 200 and "Sign out" in client.get("/").text
+    client.cookies.clear()
+    assert client.post(link).status_code == 400  # once only
+    client.cookies.set(COOKIE, cookie[:-3] + "aaa")  # forged
+    assert client.get("/inner/").status_code == 404
+    client.cookies.set(COOKIE, cookie)
+    client.post("/signout")
+    client.cookies.set(COOKIE, cookie)  # a copy kept after signing out
+    assert client.get("/inner/").status_code == 404
+    hub.engine.dispose()
+
+
+def test_sign_in_links_are_rate_limited(hub):
+    client = TestClient(make_app(hub.settings, hub.engine))
+    for _ in range(5):
+        client.post("/signin", data={"address": "bo@ngo.example"})
+    with session_scope(hub.engine) as session:
+        sent = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "signin")).all()
+    assert len(sent) == 3
