@@ -45,6 +45,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 questions=site.questions(session, row.id),
                 counts=site.counts_by_question(session, row.id),
                 languages_written=site.counts_by_language(session, row.id),
+                summary=site.summary(session, row.id),
                 written_in=written_in,
                 latest=site.latest(session, row.id, language=written_in),
             )

@@ -162,6 +162,9 @@ CALENDAR = {
     "ru": {"before": "скоро", "between": "между этапами", "grace": "льготный период", "Phases": "Этапы",
            "now": "сейчас", "Questions": "Вопросы", "Written in": "Язык", "all": "все"},
 }  # fmt: skip
+CALENDAR["fr"]["Summary by the moderators"] = "Synthèse des modérateurs"
+CALENDAR["es"]["Summary by the moderators"] = "Resumen de los moderadores"
+CALENDAR["ru"]["Summary by the moderators"] = "Итоги модераторов"
 for _language, _words in CALENDAR.items():
     CATALOG[_language].update(_words)
 

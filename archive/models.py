@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from config.database import UTCDateTime, utcnow
@@ -80,6 +80,7 @@ class Post(SQLModel, table=True):
     published_at: dt.datetime | None = _optional_when()
     display_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Detected when stored (archive.language): "" when the text says too little to tell.
+    is_summary: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     language: str = Field(
         default="", sa_column=Column(String(16), nullable=False, server_default="", index=True)
     )

@@ -70,6 +70,12 @@ def latest(session: Session, space_id: int, limit: int = 10, language: str = "")
     return list(session.exec(query.limit(limit)))
 
 
+def summary(session: Session, space_id: int) -> Post | None:
+    """The moderators' newest published summary, pinned at the top of the space page."""
+    query = published(session, space_id).where(col(Post.is_summary).is_(True))
+    return session.exec(query.order_by(col(Post.published_at).desc())).first()
+
+
 def counts_by_language(session: Session, space_id: int) -> dict[str, int]:
     """Published posts per detected language, most first ("" is "could not tell")."""
     query = (

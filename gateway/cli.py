@@ -14,7 +14,7 @@ import typer
 
 from config import ConfigError, HubmailError, find_config_path, load_settings
 from config.starter import starter_config
-from gateway import archive_cli, digest_cli, imap_cli, members_cli, moderate_cli, reports
+from gateway import archive_cli, digest_cli, imap_cli, members_cli, moderate_cli, reports, summary_cli
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows, setup_logging
 from gateway.deliver import EX_TEMPFAIL
 from gateway.deliver import deliver as deliver_message
@@ -33,6 +33,7 @@ app.add_typer(digest_cli.subscribers, name="subscribers")
 app.add_typer(digest_cli.digest, name="digest")
 app.add_typer(imap_cli.app, name="imap")
 app.add_typer(members_cli.app, name="members")
+app.add_typer(summary_cli.app, name="summary")
 
 
 @app.command()

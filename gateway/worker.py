@@ -124,6 +124,7 @@ class Worker:
         return take_post(
             mod,
             session,
+            summary=where.kind == "summary",
             slug=where.space,
             question=where.question,
             envelope_from=envelope.mail_from,

@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from archive.models import Post
 from archive.outgoing import Letter, queue, replied_recently
-from archive.urls import space_url
+from archive.site import summary
+from archive.spaces import space_row
+from archive.urls import post_url, space_url
 from config.calendar import moment
 from config.spaces import SpaceConfig
 from moderation.context import Moderation
@@ -47,6 +49,7 @@ def queue_calendar_reply(
         questions=[_question(mod, space, number, language) for number in shown],
         subject=post.subject or "(no subject)",
         archive_url=space_url(mod.settings.site.base_url, space.slug),
+        summary_url=_summary_url(mod, session, space) if here.state == "closed" else "",
         reference=f"P{post.id}",
         when=lambda moment_: f"{moment_:%Y-%m-%d %H:%M} UTC",
     )
@@ -60,6 +63,11 @@ def queue_calendar_reply(
         references=tuple(post.references),
     )
     queue(session, "calendar", letter, mod.settings.site.domain)
+
+
+def _summary_url(mod: Moderation, session: Session, space: SpaceConfig) -> str:
+    pinned = summary(session, space_row(session, space.slug).id)
+    return post_url(mod.settings.site.base_url, space.slug, pinned.message_id) if pinned else ""
 
 
 def _question(mod: Moderation, space: SpaceConfig, number: int, language: str) -> OpenQuestion:

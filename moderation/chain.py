@@ -27,6 +27,14 @@ CHAIN: tuple[tuple[Rule, str], ...] = (
 )
 
 
+# The moderators' summary (S+summary@): never automatic mail, only from a moderator, always held.
+SUMMARY_CHAIN: tuple[tuple[Rule, str], ...] = (
+    *((rule, action) for rule, action in CHAIN if action == "discard"),
+    (rules.not_a_moderator, "reject"),
+    (rules.summary_note, "note"),
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
     action: str  # hold, accept (publish at once), reject, discard

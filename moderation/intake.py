@@ -15,7 +15,7 @@ from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
 from archive.store import find_parent, find_post, store_post
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
-from moderation.chain import evaluate
+from moderation.chain import SUMMARY_CHAIN, evaluate
 from moderation.context import Moderation
 from moderation.decisions import is_trusted
 from moderation.notices import queue_hold_notices, queue_policy_refusal, queue_receipt
@@ -35,8 +35,11 @@ def take_post(
     message: ParsedMessage,
     raw: bytes,
     attachment_root: Path,
+    summary: bool = False,
 ) -> str:
-    """Store the message once in the space; returns what became of it, for the log."""
+    """Store the message once in the space; returns what became of it, for the log.
+
+    summary: sent to S+summary@, the moderators' summary (SUMMARY_CHAIN instead of CHAIN)."""
     space = space_row(session, slug)
     if find_post(session, space.id, message.message_id) is not None:
         return "duplicate"
@@ -46,7 +49,8 @@ def take_post(
     question = _question_number(session, parent) if parent else question
     check = Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted)
     role = role_of(session, mod.settings, space, message.from_addr) if message.from_addr else None
-    verdict = evaluate(replace(check, question=question, is_reply=parent is not None, role=role))
+    check = replace(check, question=question, is_reply=parent is not None, role=role)
+    verdict = evaluate(check, SUMMARY_CHAIN) if summary else evaluate(check)
     notes = verdict.notes + _first_post(session, space.id, message.from_addr)
     row = question_row(session, space.id, question) if question else None
     post = store_post(
@@ -63,6 +67,7 @@ def take_post(
         notes=notes,
         languages=config.languages,
     )
+    post.is_summary = summary
     if verdict.action == "hold":
         queue_hold_notices(mod, session, post, config, notes)
         if not any(note.startswith(AUTOMATIC_LOOK) for note in notes):  # never answer a likely auto-reply

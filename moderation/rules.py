@@ -154,6 +154,18 @@ def posting_not_allowed(check: Check) -> str | None:
     return f"The discussion “{space.title}” takes contributions from {who} only."
 
 
+def not_a_moderator(check: Check) -> str | None:
+    """S+summary@ is the moderators' own address."""
+    if check.role == "moderator":
+        return None
+    title = check.space.title if check.space else "this space"
+    return f"Only the moderators of “{title}” may send its summary."
+
+
+def summary_note(check: Check) -> str | None:
+    return "moderator summary: pinned at the top of the space page once approved"
+
+
 def late(check: Check) -> str | None:
     """In the grace period after closing: held like any post, and the moderators told."""
     space = check.space
