@@ -50,18 +50,26 @@ def chart(figures: Participation, name: str, title: str) -> bytes:
         "questions": figures.per_question,
         "organisations": figures.per_organisation,
     }[name]
-    kind = pygal.HorizontalBar if name == "organisations" else pygal.Bar
+    return bar_chart(title, data, horizontal=name == "organisations", rotate=name == "weeks")
+
+
+def bar_chart(
+    title: str, data: dict, horizontal: bool = False, rotate: bool = False, inline: bool = False
+) -> bytes:
+    """A bar chart as SVG; inline=True leaves out the XML declaration, for embedding in HTML."""
+    kind = pygal.HorizontalBar if horizontal else pygal.Bar
     graph = kind(
         title=title,
         style=CleanStyle,
         show_legend=False,
         js=[],
-        disable_xml_declaration=False,
+        disable_xml_declaration=inline,
         width=720,
         height=360,
-        x_label_rotation=30 if name == "weeks" else 0,
+        x_label_rotation=30 if rotate else 0,
     )
     graph.x_labels = list(data)
     graph.add(title, list(data.values()))
     # pygal always writes an inline config <script> for its tooltips; a static chart needs none.
-    return SCRIPT.sub(b"", graph.render())
+    rendered = graph.render()  # str without the XML declaration, bytes with it
+    return SCRIPT.sub(b"", rendered.encode() if isinstance(rendered, str) else rendered)

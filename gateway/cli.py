@@ -136,6 +136,20 @@ def holds(
 
 
 @app.command()
+def report(
+    space: Annotated[str, typer.Argument(help="The space's slug.")],
+    fmt: Annotated[str, typer.Option("--format", help="html, md, csv or json.")] = "html",
+    phase: Annotated[int | None, typer.Option(help="Only this phase's questions (1, 2, ...).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The analysis paper's material: each published contribution, then participation figures."""
+    from gateway.report_cli import write_report
+
+    write_report(hub_from(config), space, fmt, phase, out)
+
+
+@app.command()
 def retry(
     names: Annotated[list[str] | None, typer.Argument(help="Entries to retry (default: all).")] = None,
     config: ConfigOption = None,

@@ -64,3 +64,33 @@ def test_status_and_posts_on_an_empty_hub(tmp_path):
     assert json.loads(hubmail("posts", "--json", "--config", config).stdout) == []
     table = hubmail("posts", "--config", config)
     assert table.returncode == 0 and "subject" in table.stdout
+
+
+def test_members_summary_and_report_from_the_command_line(tmp_path):
+    hubmail("init", str(tmp_path))
+    config = str(tmp_path / "hubmail.toml")
+    csv_file = tmp_path / "stakeholders.csv"
+    csv_file.write_text(
+        "address,name,organisation,role\nana@ngo.example,Ana,Red Cross,\nbad,,,\nmo@gov.example,,,reader\n"
+    )
+    imported = hubmail("members", "import", "--space", "unece-review", str(csv_file), "--config", config)
+    assert imported.returncode == 1 and "added 2" in imported.stdout and "line 3: 'bad'" in imported.stderr
+    listed = json.loads(
+        hubmail("members", "list", "--space", "unece-review", "--json", "--config", config).stdout
+    )
+    assert {(m["address"], m["role"]) for m in listed} >= {
+        ("ana@ngo.example", "member"),
+        ("mo@gov.example", "reader"),
+    }
+    empty = hubmail("report", "unece-review", "--config", config)
+    assert empty.returncode == 1 and "no published contributions" in empty.stderr
+    text = tmp_path / "summary.txt"
+    text.write_text("Forty organisations wrote.\n")
+    refused = hubmail(
+        "summary", "publish", "unece-review", str(text), "--from", "ana@ngo.example", "--config", config
+    )
+    assert refused.returncode == 1 and "not a moderator" in refused.stderr
+    published = hubmail("summary", "publish", "unece-review", str(text), "--approve", "--config", config)
+    assert published.returncode == 0 and "held" in published.stdout and "approved" in published.stdout
+    wrong = hubmail("report", "unece-review", "--format", "pdf", "--config", config)
+    assert wrong.returncode == 2 and "'pdf' is not a report format" in wrong.stderr

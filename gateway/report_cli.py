@@ -1,0 +1,41 @@
+"""`hubmail report`: build (with a progress bar on large spaces), render, write."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from archive.report import ReportError, build_report, count_published
+from archive.report_render import FORMATS, render_report
+from config.database import session_scope
+from gateway.hub import Hub
+from templates import environment
+
+LARGE = 500  # posts above which the build shows a progress bar (on standard error)
+
+
+def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | None) -> None:
+    if fmt not in FORMATS:
+        typer.echo(f"hubmail: {fmt!r} is not a report format ({', '.join(FORMATS)})", err=True)
+        raise typer.Exit(2)
+    try:
+        with session_scope(hub.engine) as session:
+            total = count_published(session, space)
+            with Progress(console=Console(stderr=True), disable=total < LARGE) as progress:
+                task = progress.add_task("reading contributions", total=total)
+                built = build_report(
+                    session, hub.settings, space, phase, progress=lambda n: progress.advance(task, n)
+                )
+    except ReportError as exc:
+        typer.echo(f"hubmail: {exc}", err=True)
+        raise typer.Exit(1) from None
+    text = render_report(built, fmt, environment())
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, "utf-8")
+    typer.echo(f"wrote {out} ({len(built.contributions)} contributions)", err=True)
