@@ -11,6 +11,7 @@ from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
 from archive.urls import post_url
+from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_url
 from digest.models import Subscriber
 
@@ -82,6 +83,18 @@ def digest_letter(
     )
 
 
+def _phase_line(mail: Mailing, space: Space, language: str) -> str:
+    """Where the consultation stands, for the digest's first lines: the open or the next phase."""
+    config = mail.settings.space(space.slug)
+    here = moment(config, mail.now) if config else None
+    if here is None or here.phase is None:
+        return ""
+    name = here.phase.name_in(language, config.languages[0])
+    dates = f"{here.phase.opens:%d %B} – {here.phase.closes:%d %B %Y}"
+    questions = ", ".join(f"Q{n}" for n in here.phase.questions)
+    return f"{'Now' if here.state == 'open' else 'Next'}: {name}, {dates} ({questions})"
+
+
 def _render(
     mail: Mailing, session: Session, space: Space, posts: list[Post], language: str, mode: str
 ) -> tuple[str, str, str]:
@@ -93,6 +106,7 @@ def _render(
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
         "closes": space.closes if space.closes and space.closes > mail.now else None,
+        "phase": _phase_line(mail, space, language),
         "unsubscribe": UNSUBSCRIBE,
         "mode": mode,
     }

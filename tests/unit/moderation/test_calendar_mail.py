@@ -113,3 +113,29 @@ def test_grace_period_then_closed(calendar):
     assert closed.status == "rejected"
     [reply] = calendar.replies()
     assert "closed on 2024-02-20 23:59 UTC" in reply and "http://127.0.0.1:8080/unece-review/" in reply
+
+
+def test_the_digest_says_which_phase_is_open(calendar):
+    from archive.mailing import Mailing
+    from archive.spaces import space_row
+    from digest import roster
+    from digest.delivery import send_digests
+    from moderation.commands import Command
+    from moderation.context import Moderation
+    from moderation.decisions import Actor, apply
+
+    calendar.now = at(1, 15)
+    post = calendar.send("unece-review+q1@hub.example.org")
+    with session_scope(calendar.hub.engine) as session:
+        roster.add(session, space_row(session, "unece-review"), "reader@ngo.example", now=calendar.now)
+        row = session.get(Post, post.id)
+        apply(
+            Moderation.at(calendar.hub.settings, calendar.now),
+            session,
+            row,
+            Command("approve"),
+            Actor("mia@un.example", "t"),
+        )
+        assert send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly") == 1
+    [digest] = outbox(calendar.hub, "digest")
+    assert "Now: Before the review, 10 January – 31 January 2024 (Q1)" in body(digest.raw)
