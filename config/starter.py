@@ -110,8 +110,25 @@ def _question(number: int, texts: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+PHASES = (
+    ({"en": "Before the Regional Review", "fr": "Avant l'examen régional", "ru": "До регионального обзора",
+      "es": "Antes del examen regional"}, 0, 3, (1, 2, 3)),
+    ({"en": "Follow-up to the Regional Review", "fr": "Suivi de l'examen régional",
+      "ru": "По итогам регионального обзора", "es": "Seguimiento del examen regional"}, 4, 6, (4, 5)),
+)  # fmt: skip
+
+
+def _phase(names: dict[str, str], opens: dt.datetime, closes: dt.datetime, questions: tuple[int, ...]) -> str:
+    name = ", ".join(f"{language} = {_toml_string(text)}" for language, text in names.items())
+    return (
+        f"\n[[spaces.phases]]\nname = {{ {name} }}\nopens = {opens:%Y-%m-%dT%H:%M:%SZ}\n"
+        f"closes = {closes:%Y-%m-%dT%H:%M:%SZ}\nquestions = {list(questions)}\n"
+    )
+
+
 def starter_config(now: dt.datetime) -> str:
-    """A working configuration whose demo space opens now (to the minute) for six weeks."""
+    """A working configuration whose demo space opens now (to the minute) for six weeks, in two
+    phases: questions 1-3 for the first three weeks, 4-5 in the last two (after a week's pause)."""
     opens = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     closes = opens + dt.timedelta(weeks=6)
     text = HEAD.format(
@@ -119,4 +136,9 @@ def starter_config(now: dt.datetime) -> str:
         opens=opens.strftime("%Y-%m-%dT%H:%M:%SZ"),
         closes=closes.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
-    return text + "".join(_question(n, texts) for n, texts in enumerate(QUESTIONS, start=1))
+    text += "".join(_question(n, texts) for n, texts in enumerate(QUESTIONS, start=1))
+    text += "\n# Phases: each takes new threads on its own questions while it is open."
+    for names, start, end, questions in PHASES:
+        ends = opens + dt.timedelta(weeks=end) - dt.timedelta(seconds=1) if end < 6 else closes
+        text += _phase(names, opens + dt.timedelta(weeks=start), ends, questions)
+    return text
