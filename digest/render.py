@@ -14,6 +14,7 @@ from archive.urls import post_url
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_url
 from digest.models import Subscriber
+from digest.words import words
 
 
 @dataclass
@@ -35,7 +36,7 @@ def sections(session: Session, space: Space, posts: list[Post], language: str) -
         title = (
             f"Q{question.number}: " + (question.text.get(language) or next(iter(question.text.values())))
             if question
-            else "General discussion"
+            else words(language)["general"]
         )
         result.append(
             Section(title, sorted(groups[qid], key=lambda p: (p.thread_id or p.id, p.published_at, p.id)))
@@ -92,7 +93,8 @@ def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     name = here.phase.name_in(language, config.languages[0])
     dates = f"{here.phase.opens:%d %B} – {here.phase.closes:%d %B %Y}"
     questions = ", ".join(f"Q{n}" for n in here.phase.questions)
-    return f"{'Now' if here.state == 'open' else 'Next'}: {name}, {dates} ({questions})"
+    label = words(language)["now" if here.state == "open" else "next"]
+    return f"{label}: {name}, {dates} ({questions})"
 
 
 def _render(
@@ -107,6 +109,8 @@ def _render(
         "reply": lambda post: reply_link(mail, space, post),
         "closes": space.closes if space.closes and space.closes > mail.now else None,
         "phase": _phase_line(mail, space, language),
+        "t": words(language),
+        "lang": language,
         "unsubscribe": UNSUBSCRIBE,
         "mode": mode,
     }

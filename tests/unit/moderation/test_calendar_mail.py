@@ -139,3 +139,29 @@ def test_the_digest_says_which_phase_is_open(calendar):
         assert send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly") == 1
     [digest] = outbox(calendar.hub, "digest")
     assert "Now: Before the review, 10 January – 31 January 2024 (Q1)" in body(digest.raw)
+
+
+def test_a_french_subscriber_gets_the_digest_in_french(calendar):
+    from archive.mailing import Mailing
+    from archive.spaces import space_row
+    from digest import roster
+    from digest.delivery import send_digests
+    from moderation.commands import Command
+    from moderation.context import Moderation
+    from moderation.decisions import Actor, apply
+
+    calendar.now = at(1, 15)
+    post = calendar.send("unece-review+q1@hub.example.org")
+    with session_scope(calendar.hub.engine) as session:
+        roster.add(
+            session, space_row(session, "unece-review"), "lea@ong.example", language="fr", now=calendar.now
+        )
+        apply(Moderation.at(calendar.hub.settings, calendar.now), session, session.get(Post, post.id),
+              Command("approve"), Actor("mia@un.example", "t"))  # fmt: skip
+        send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly")
+    [digest] = outbox(calendar.hub, "digest")
+    assert parse(digest.raw)["Subject"] == "[unece-review] Résumé hebdomadaire: 1 nouvelle contribution"
+    text = body(digest.raw)
+    assert (
+        "Sommaire" in text and "Q1: Pratiques prometteuses ?" in text and "En cours: Avant l'examen" in text
+    )
