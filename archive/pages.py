@@ -50,6 +50,7 @@ class Archive:
             message_hash=message_hash,
             show_addresses=settings.web.show_addresses,
             base_url=settings.site.base_url.rstrip("/"),
+            title_in=self.title_in,
         )
 
     def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
@@ -66,6 +67,11 @@ class Archive:
         if getattr(space, "visibility", "public") != "public":  # never in a shared cache
             return HTMLResponse(text, headers={**SAFE_HEADERS, "Cache-Control": "private, no-store"})
         return HTMLResponse(text, headers=SAFE_HEADERS)
+
+    def title_in(self, space: Any, language: str) -> str:
+        """A space's title in the reader's language where the configuration gives one."""
+        config = self.settings.space(space.slug)
+        return config.title_in(language) if config else space.title
 
     def viewer(self, request: Request, session: Session) -> Viewer:
         """Who is looking: the signed-in address from the session cookie, or anonymous."""

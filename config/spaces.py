@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import langcodes
@@ -94,6 +94,14 @@ class SpaceConfig:
     phases: tuple[PhaseConfig, ...] = ()
     grace_days: int = 0  # after closes, posts are still held, marked late
     allowlist: tuple[str, ...] = ()  # posting = "allowlist": these addresses and whole domains
+    titles: dict[str, str] = field(default_factory=dict)  # language -> title; `title` is the first's
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language) or self.title
+
+    def description_in(self, language: str) -> str:
+        return self.descriptions.get(language) or self.description
 
     def allows(self, address: str) -> bool:
         """Is the address, or its domain, on the allowlist?"""
@@ -153,13 +161,17 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
     check_within(file, key, phases, opens, closes)
     if phases:  # a space with phases and no dates of its own runs from its first to its last phase
         opens, closes = opens or phases[0].opens, closes or phases[-1].closes
+    titles = _translated(file, f"{key}.title", item.get("title", slug), languages, required=True)
+    descriptions = _translated(file, f"{key}.description", item.get("description", ""), languages)
     grace = item.get("grace_days", 0)
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 365:
         raise ConfigError(file, f"{key}.grace_days", f"{grace!r} is not a number of days from 0 to 365")
     return SpaceConfig(
         slug=slug,
-        title=_text(file, f"{key}.title", item.get("title", slug), required=True),
-        description=_text(file, f"{key}.description", item.get("description", "")),
+        title=titles[languages[0]],
+        description=descriptions.get(languages[0], ""),
+        titles=titles,
+        descriptions=descriptions,
         opens=opens,
         closes=closes,
         timezone=_timezone(file, f"{key}.timezone", item.get("timezone", "UTC")),
@@ -235,6 +247,17 @@ def _languages(file: str, key: str, value: Any) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ConfigError(file, key, "lists a language twice")
     return tuple(value)
+
+
+def _translated(file: str, key: str, value: Any, languages: tuple[str, ...], required: bool = False) -> dict:
+    """A string (in the space's first language) or a table of language = text; the first is needed."""
+    if isinstance(value, str) or not value:
+        text = _text(file, key, value or "", required)
+        return {languages[0]: text} if text else {}
+    texts = _question_text(file, key, value, languages)
+    if languages[0] not in texts:
+        raise ConfigError(file, key, f"needs a text in the space's first language, {languages[0]}")
+    return texts
 
 
 def _allowlist(file: str, key: str, value: Any) -> tuple[str, ...]:

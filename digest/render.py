@@ -84,6 +84,11 @@ def digest_letter(
     )
 
 
+def _title(mail: Mailing, space: Space, language: str) -> str:
+    config = mail.settings.space(space.slug)
+    return config.title_in(language) if config else space.title
+
+
 def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     """Where the consultation stands, for the digest's first lines: the open or the next phase."""
     config = mail.settings.space(space.slug)
@@ -110,6 +115,7 @@ def _render(
         "closes": space.closes if space.closes and space.closes > mail.now else None,
         "phase": _phase_line(mail, space, language),
         "t": words(language),
+        "title": _title(mail, space, language),
         "lang": language,
         "unsubscribe": UNSUBSCRIBE,
         "mode": mode,

@@ -44,6 +44,7 @@ def queue_calendar_reply(
         language,
         state=here.state,
         space=space,
+        title=space.title_in(language),
         phase_name=here.phase.name_in(language, space.languages[0]) if here.phase else "",
         phase=here.phase,
         questions=[_question(mod, space, number, language) for number in shown],

@@ -76,10 +76,12 @@ def queue_receipt(
     recipient = post.from_addr or post.envelope_from.strip("<>")
     if not recipient or recipient.lower().endswith("@" + site.domain.lower()):
         return  # nobody to tell, or one of our own addresses: never answer ourselves
+    language = space.language_for(post.language)  # the author's language where the space has it
     subject, text = mod.render(
         f"receipt_{state}.txt",
-        space.language_for(post.language),  # answered in the author's language where the space has it
+        language,
         space=space,
+        title=space.title_in(language),
         name=post.from_name or recipient,
         subject=post.subject or "(no subject)",
         reference=f"P{post.id}",

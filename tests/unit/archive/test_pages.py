@@ -261,3 +261,24 @@ questions = [2]
     assert re.search(r'<li class="current">\s*<strong>Avant', page)
     assert "2099-02-10 – 2099-02-20" in page and 'href="/unece-review/q/2/">Q2</a>' in page
     hub.engine.dispose()
+
+
+def test_space_titles_in_the_readers_language(tmp_path, database):
+    from gateway.hub import open_hub
+    from tests.configs import make_settings
+
+    extra = """
+[[spaces]]
+slug = "bilingual"
+title = { en = "Regional review", fr = "Examen régional" }
+description = { en = "Tell us what works.", fr = "Dites-nous ce qui fonctionne." }
+languages = ["en", "fr"]
+moderators = ["mo@un.example"]
+"""
+    hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
+    client = Archive(hub)
+    french = client.get("/bilingual/?lang=fr").text
+    assert "<h1>Examen régional</h1>" in french and "Dites-nous ce qui fonctionne." in french
+    assert "<h1>Regional review</h1>" in client.get("/bilingual/").text
+    assert "Examen régional" in client.get("/?lang=fr").text
+    hub.engine.dispose()

@@ -94,3 +94,15 @@ def test_a_wrong_phase_is_named(changes, problem):
     with pytest.raises(ConfigError) as error:
         space(**changes)
     assert problem in str(error.value)
+
+
+def test_titles_and_descriptions_in_several_languages():
+    titled = space(
+        languages=["en", "fr"],
+        title={"en": "Regional review", "fr": "Examen régional"},
+        description={"en": "Tell us.", "fr": "Dites-nous."},
+    )
+    assert titled.title == "Regional review" and titled.title_in("fr") == "Examen régional"
+    assert titled.description_in("fr") == "Dites-nous." and titled.title_in("ru") == "Regional review"
+    with pytest.raises(ConfigError, match="needs a text in the space's first language, en"):
+        space(languages=["en", "fr"], title={"fr": "Examen régional"})
