@@ -105,6 +105,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 params.get("author", "")[:100],
                 params.get("since", "")[:10],
                 params.get("until", "")[:10],
+                params.get("written_in", "")[:16],
             )
             ids = search(session, params.get("q", "")[:200], filters)
             found = {p.id: p for p in session.exec(select(Post).where(col(Post.id).in_(ids)))}

@@ -20,6 +20,7 @@ class SearchFilters:
     author: str = ""
     since: str = ""  # ISO date
     until: str = ""
+    language: str = ""  # as detected when the post was stored
 
 
 def index_post(session: Session, post: Post) -> None:
@@ -91,4 +92,7 @@ def _filters(filters: SearchFilters) -> tuple[str, dict]:
     if filters.until:
         conditions.append("post.received_at < :until")
         params["until"] = filters.until
+    if filters.language:
+        conditions.append("post.language = :language")
+        params["language"] = filters.language
     return " AND ".join(conditions), params

@@ -237,6 +237,9 @@ def test_the_space_page_filters_by_the_language_posts_are_written_in(archive):
     latest = french[french.index("Latest contributions") :]
     assert "Nos pratiques" in latest and "Our practice" not in latest
     assert '<li lang="fr">' in latest
+    found = archive.get("/search?q=pratiques&written_in=fr").text
+    assert "Nos pratiques" in found
+    assert "Nos pratiques" not in archive.get("/search?q=pratiques&written_in=en").text
 
 
 def test_the_space_page_shows_its_phases_and_the_current_one(tmp_path, database):
