@@ -27,7 +27,7 @@ class Unroutable(ValueError):
 
 # Kinds the worker knows how to handle; an address of another kind is refused at RCPT,
 # so nothing is accepted that would then sit unprocessed.
-HANDLED_KINDS = {"post", "moderate", "request", "bounce", "summary"}
+HANDLED_KINDS = {"post", "moderate", "request", "bounce", "summary", "owner"}
 
 
 def route(address: str, settings: Settings) -> Route:

@@ -22,6 +22,7 @@ from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
 from moderation.context import Moderation
 from moderation.intake import take_post
+from moderation.owner import forward_to_moderators
 from moderation.replies import handle_reply
 from moderation.rules import Check
 from templates import environment
@@ -116,10 +117,12 @@ class Worker:
             return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
         if where.kind == "bounce":
             return handle_bounce(mod, session, where.detail, raw)
-        if where.kind == "request":
+        if where.kind in ("request", "owner"):
             check = Check(message, raw, envelope.mail_from, None, self.settings.site.domain, mod.now)
             if automatic := automatic_reason(check):
                 return f"ignored: automatic mail ({automatic})"  # never answered: no mail loops
+            if where.kind == "owner":
+                return forward_to_moderators(mod, session, where.space, message, raw)
             return handle_request(mod, session, where.space, where.detail, message, raw)
         return take_post(
             mod,

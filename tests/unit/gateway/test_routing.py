@@ -38,8 +38,7 @@ def test_space_and_question_addresses(settings, address, expected):
         ("unece-review+q0@hub.example.org", "no such address"),
         ("unece-review+hello@hub.example.org", "no such address"),
         ("no-at-sign", "not a mail domain"),
-        # Known kinds whose handlers come with later issues are refused, never accepted and left.
-        ("unece-review-owner@hub.example.org", "not served here yet"),
+        ("unece-review-owner+x@hub.example.org", "no such address"),
         ("unece-review-request+abc@hub.example.org", "not one we issued"),
         ("moderate+abc@hub.example.org", "not one we issued"),
     ],

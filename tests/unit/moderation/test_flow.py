@@ -269,3 +269,19 @@ def test_header_injection_never_reaches_outgoing_mail(hub):
     for row in sent:
         head = row.raw.split(b"\r\n\r\n", 1)[0].lower()
         assert b"\nbcc:" not in head and parse(row.raw)["Bcc"] is None, row.kind
+
+
+def test_mail_to_the_owner_address_reaches_each_moderator_once(flow):
+    raw = (
+        b"From: Ana <ana@ngo.example>\r\nSubject: A question about the review\r\n"
+        b"Message-ID: <own1@ngo.example>\r\n\r\nWho can I call about our submission?\r\n"
+    )
+    flow.deliver(raw, "unece-review-owner@hub.example.org")
+    flow.deliver(raw, "unece-review-owner@hub.example.org")  # the same message again
+    forwarded = outbox(flow.hub, "owner-forward")
+    assert sorted(row.recipient for row in forwarded) == [IVANA, MIA]
+    first = parse(forwarded[0].raw)
+    assert first["Reply-To"] == "ana@ngo.example" and "Who can I call" in body(forwarded[0].raw)
+    bot = raw.replace(b"own1@", b"own2@").replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:")
+    flow.deliver(bot, "unece-review-owner@hub.example.org")
+    assert len(outbox(flow.hub, "owner-forward")) == 2  # automatic mail is never passed on

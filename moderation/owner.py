@@ -1,0 +1,36 @@
+"""S-owner@: mail for the people running a space, passed on to its moderators (never automatic mail)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from archive.outgoing import Letter, queue
+from archive.parsing import ParsedMessage
+from archive.store import command_seen, record_command
+from moderation.context import Moderation
+
+
+def forward_to_moderators(
+    mod: Moderation, session: Session, slug: str, message: ParsedMessage, raw: bytes
+) -> str:
+    """One copy to each moderator, the original attached, replies going to the writer."""
+    if command_seen(session, "owner", message.message_id):
+        return "duplicate"
+    space = mod.settings.space(slug)
+    writer = message.from_addr
+    for moderator in space.moderators:
+        letter = Letter(
+            to=moderator,
+            subject=f"[{slug}-owner] {message.subject or '(no subject)'}",
+            text=f"{message.from_name or writer or 'Someone'} <{writer}> wrote to {slug}-owner@:\n\n"
+            f"{message.body_text.strip() or '(see the attached message)'}\n",
+            sender=mod.owner_address(slug),
+            sender_name=space.title,
+            reply_to=writer,
+            original=raw,
+            auto_submitted="auto-forwarded",
+        )
+        queue(session, "owner-forward", letter, mod.settings.site.domain)
+    outcome = f"forwarded to {len(space.moderators)} moderator(s)"
+    record_command(session, "owner", message, raw, outcome, mod.now)
+    return outcome
