@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from urllib.parse import quote
 
 from sqlmodel import Session, col, func, select
 
@@ -137,7 +138,11 @@ def _contribution(
         text=(post.body_text or html_to_text(post.body_html)).strip(),
         url=url,
         attachments=[
-            {"filename": a["filename"], "size": a.get("size", 0), "url": f"{url}{index}/{a['filename']}"}
+            {
+                "filename": a["filename"],
+                "size": a.get("size", 0),
+                "url": f"{url}{index}/{quote(a['filename'])}",
+            }
             for index, a in enumerate(post.attachments)
         ],
     )
