@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session, select
 
+from archive.dates import long_date, span
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
@@ -96,7 +97,7 @@ def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     if here is None or here.phase is None:
         return ""
     name = here.phase.name_in(language, config.languages[0])
-    dates = f"{here.phase.opens:%d %B} – {here.phase.closes:%d %B %Y}"
+    dates = span(here.phase.opens, here.phase.closes, language)
     questions = ", ".join(f"Q{n}" for n in here.phase.questions)
     label = words(language)["now" if here.state == "open" else "next"]
     return f"{label}: {name}, {dates} ({questions})"
@@ -112,7 +113,7 @@ def _render(
         "count": len(posts),
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
-        "closes": space.closes if space.closes and space.closes > mail.now else None,
+        "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
         "t": words(language),
         "title": _title(mail, space, language),

@@ -16,7 +16,6 @@ WORDS: dict[str, dict[str, str]] = {
         "no_subject": "(no subject)",
         "now": "Now",
         "next": "Next",
-        "date": "%d %B %Y",
     },
     "fr": {
         "weekly": "Résumé hebdomadaire",
@@ -31,7 +30,6 @@ WORDS: dict[str, dict[str, str]] = {
         "no_subject": "(sans objet)",
         "now": "En cours",
         "next": "Prochaine phase",
-        "date": "%Y-%m-%d",
     },
     "es": {
         "weekly": "Resumen semanal",
@@ -46,7 +44,6 @@ WORDS: dict[str, dict[str, str]] = {
         "no_subject": "(sin asunto)",
         "now": "En curso",
         "next": "Próxima fase",
-        "date": "%Y-%m-%d",
     },
     "ru": {
         "weekly": "Еженедельная сводка",
@@ -61,7 +58,6 @@ WORDS: dict[str, dict[str, str]] = {
         "no_subject": "(без темы)",
         "now": "Сейчас",
         "next": "Следующий этап",
-        "date": "%Y-%m-%d",
     },
 }
 

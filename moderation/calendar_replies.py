@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from archive.dates import date_and_time
 from archive.models import Post
 from archive.outgoing import Letter, queue, replied_recently
 from archive.site import summary
@@ -52,7 +53,7 @@ def queue_calendar_reply(
         archive_url=space_url(mod.settings.site.base_url, space.slug),
         summary_url=_summary_url(mod, session, space) if here.state == "closed" else "",
         reference=f"P{post.id}",
-        when=lambda moment_: f"{moment_:%Y-%m-%d %H:%M} UTC",
+        when=lambda moment_: date_and_time(moment_, language),
     )
     letter = Letter(
         to=recipient,

@@ -7,10 +7,15 @@ from sqlmodel import Session
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from config.spaces import SpaceConfig
+from moderation.words import notice_words
 
 
 class Moderation(Mailing):
     """Mailing, plus what moderation mail says about a post's space and question."""
+
+    def render(self, template_name: str, language: str = "en", **values) -> tuple[str, str]:
+        values.setdefault("moderation_help", notice_words(language)["help"])
+        return super().render(template_name, language, **values)
 
     def space_of(self, session: Session, post: Post) -> tuple[Space, SpaceConfig | None]:
         space = session.get(Space, post.space_id)

@@ -7,12 +7,14 @@ import datetime as dt
 import nh3
 from sqlmodel import Session
 
+from archive.dates import date_and_time
 from archive.models import Post
 from archive.outgoing import Letter, queue, replied_recently
 from archive.urls import post_url, space_url
 from config.spaces import SpaceConfig
 from config.tokens import make_token
 from moderation.context import Moderation
+from moderation.words import notice_words
 
 
 def author(post: Post) -> str:
@@ -41,16 +43,22 @@ def queue_hold_notices(
     """One notice per moderator, each with a reply address signed for that moderator."""
     site = mod.settings.site
     expires = mod.now + dt.timedelta(days=mod.settings.moderation.token_days)
+    language = space.languages[0]  # the space's working language; the commands stay English
+    words = notice_words(language)
     values = {
         "space": space,
+        "title": space.title_in(language),
+        "lang": language,
+        "t": words,
         "post": post,
+        "received": date_and_time(post.received_at, language),
         "author": author(post),
         "notes": notes,
         "question": mod.question_text(session, post, space),
-        "text": collapse_quotes(post.body_text) or "(no text)",
+        "text": collapse_quotes(post.body_text) or words["no_text"],
         "html": nh3.clean(post.body_html) if post.body_html and not post.body_text else "",
     }
-    subject, text = mod.render("hold_notice.txt", **values)
+    subject, text = mod.render("hold_notice.txt", language, **values)
     html = mod.render_html("hold_notice.html", **values)
     for moderator in space.moderators:
         token = make_token(site.secret_key, "hold", post.id, moderator, expires, post.raw_sha256)

@@ -135,7 +135,7 @@ def test_closed_space_refusal_reaches_the_sender_through_the_relay(server, sink)
     assert mail_from == "<>" and recipients == ["ana@ngo.example"]  # null sender: RFC 3834
     refusal = message_from_bytes(raw, policy=policy.default)
     assert refusal["In-Reply-To"] == "<late@ngo.example>"
-    assert "closed on 01 February 2020" in refusal.get_content()
+    assert "closed on 1 February 2020, 00:00 UTC" in refusal.get_content()
 
 
 def test_sigterm_stops_cleanly(server):

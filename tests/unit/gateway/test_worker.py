@@ -122,7 +122,7 @@ def test_closed_space_rejects_and_tells_the_sender_once_an_hour(hub):
     assert reply.recipient == "ana@ngo.example" and reply.envelope_from == ""
     sent = message_from_bytes(reply.raw, policy=policy.default)
     assert sent["Auto-Submitted"] == "auto-replied" and sent["In-Reply-To"] == "<late0@x>"
-    assert "closed on 2020-02-01 00:00 UTC" in sent.get_content()
+    assert "closed on 1 February 2020, 00:00 UTC" in sent.get_content()
 
 
 def test_auto_reply_is_discarded_and_never_answered(hub):

@@ -285,3 +285,28 @@ def test_mail_to_the_owner_address_reaches_each_moderator_once(flow):
     bot = raw.replace(b"own1@", b"own2@").replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:")
     flow.deliver(bot, "unece-review-owner@hub.example.org")
     assert len(outbox(flow.hub, "owner-forward")) == 2  # automatic mail is never passed on
+
+
+def test_notices_are_in_the_spaces_working_language_and_english_commands_still_work(tmp_path, database):
+    from gateway.hub import open_hub
+
+    extra = """
+[[spaces]]
+slug = "revue"
+title = { fr = "Examen régional", en = "Regional review" }
+languages = ["fr", "en"]
+moderators = ["mia@un.example"]
+"""
+    hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
+    french = Hub(hub)
+    french.deliver(POST, "revue@hub.example.org")
+    [notice] = outbox(hub, "hold-notice")
+    assert parse(notice.raw)["Subject"] == "[revue] #1 en attente de modération: Our practice"
+    text = body(notice.raw)
+    assert "Une contribution à « Examen régional » attend un modérateur." in text
+    assert "approve          publier la contribution" in text
+    assert 'lang="fr"' in parse(notice.raw).get_body(("html",)).get_content()
+    address, raw = reply(notice.raw, MIA, "approve", "fr1@un.example")
+    french.deliver(raw, address, MIA)
+    assert french.post().status == "published"
+    hub.engine.dispose()
