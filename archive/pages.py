@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.i18n import LANGUAGES, choose_language, translator
 from archive.signin import COOKIE, viewer_of
@@ -63,9 +66,6 @@ class Archive:
             signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
             **values,
         )
-        space = values.get("space")
-        if getattr(space, "visibility", "public") != "public":  # never in a shared cache
-            return HTMLResponse(text, headers={**SAFE_HEADERS, "Cache-Control": "private, no-store"})
         return HTMLResponse(text, headers=SAFE_HEADERS)
 
     def title_in(self, space: Any, language: str) -> str:
@@ -99,9 +99,36 @@ def make_app(settings: Settings, engine: Engine, more: Callable | None = None) -
     app = Starlette(
         routes=[*extra, *(Route(path, endpoint) for path, endpoint in pairs)],
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
+        middleware=[Middleware(PrivateWhenSignedIn)],
     )
     app.state.archive = archive
     return app
+
+
+class PrivateWhenSignedIn:
+    """What a signed-in reader is shown never goes into a shared cache, whatever the page.
+
+    Anonymous visitors only ever see public spaces, so their pages may be cached; a page
+    for someone signed in may list a private space's posts, feeds, attachments or results.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        signed_in = COOKIE in Request(scope).cookies
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.append("Vary", "Cookie")
+                if signed_in:
+                    headers["Cache-Control"] = "private, no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_marked)
 
 
 def _not_found(archive: Archive):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from archive.mailing import Mailing
@@ -41,40 +42,45 @@ def request_link(mail: Mailing, session: Session, address: str, language: str) -
 
 def use_link(secret: str, session: Session, token: str, now: dt.datetime) -> str | None:
     """The session cookie's value for a genuine, unexpired, unused link; None otherwise."""
-    row = _row(session, token, "signin")
+    row = _genuine(secret, session, token, "signin", now)
     if row is None or row.used_at is not None:
         return None
-    try:
-        check_token(secret, token, row.address, now)
-    except InvalidToken:
+    # A conditional update: of two requests with the same link at once, exactly one signs in.
+    used = session.execute(
+        update(SignIn).where(SignIn.id == row.id, SignIn.used_at.is_(None)).values(used_at=now)
+    )
+    if used.rowcount != 1:
         return None
-    row.used_at = now
-    session.add(row)
     return make_token(secret, "session", row.id, row.address, now + SESSION_LIFETIME)
 
 
 def viewer_of(secret: str, session: Session, settings, cookie: str | None, now: dt.datetime) -> Viewer:
     """Who the cookie says is looking; anonymous for no cookie, a forged one, or an ended session."""
-    row = _row(session, cookie or "", "session")
+    row = _genuine(secret, session, cookie or "", "session", now)
     if row is None or row.ended_at is not None:
-        return ANONYMOUS
-    try:
-        check_token(secret, cookie, row.address, now)
-    except InvalidToken:
         return ANONYMOUS
     return viewer_for(session, settings, row.address)
 
 
-def end_session(session: Session, cookie: str | None, now: dt.datetime) -> None:
-    row = _row(session, cookie or "", "session")
+def end_session(secret: str, session: Session, cookie: str | None, now: dt.datetime) -> None:
+    """Ends the session the cookie names, if the cookie is genuine: nobody can sign out someone else."""
+    row = _genuine(secret, session, cookie or "", "session", now)
     if row is not None and row.ended_at is None:
         row.ended_at = now  # a copied cookie is worthless from now on
         session.add(row)
 
 
-def _row(session: Session, token: str, kind: str) -> SignIn | None:
+def _genuine(secret: str, session: Session, token: str, kind: str, now: dt.datetime) -> SignIn | None:
+    """The sign-in row a token names, only when the token is ours, of that kind, and unexpired."""
     try:
         claims = peek(token)
     except InvalidToken:
         return None
-    return session.get(SignIn, claims.target) if claims.kind == kind else None
+    row = session.get(SignIn, claims.target) if claims.kind == kind else None
+    if row is None:
+        return None
+    try:
+        check_token(secret, token, row.address, now)
+    except InvalidToken:
+        return None
+    return row

@@ -49,7 +49,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
 
     async def sign_out(request: Request) -> Response:
         with session_scope(archive.engine) as session:
-            end_session(session, request.cookies.get(COOKIE), utcnow())
+            end_session(archive.settings.site.secret_key, session, request.cookies.get(COOKIE), utcnow())
         response = RedirectResponse("/", status_code=303, headers=SAFE_HEADERS)
         response.delete_cookie(COOKIE)
         return response

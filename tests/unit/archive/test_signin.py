@@ -45,6 +45,14 @@ def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
     cookie = signed.cookies[COOKIE]
     client.cookies.set(COOKIE, cookie)
     assert client.get("/inner/").status_code == 200 and "Sign out" in client.get("/").text
+    for page in ("/", "/inner/", "/inner/feed.atom", "/search?q=x"):  # never in a shared cache
+        assert client.get(page).headers["cache-control"] == "private, no-store", page
+    stranger = TestClient(make_app(hub.settings, hub.engine), follow_redirects=False)
+    stranger.cookies.set(COOKIE, cookie[:-3] + "aaa")
+    stranger.post("/signout")  # a forged cookie cannot sign anyone out
+    assert client.get("/inner/").status_code == 200
+    anonymous = TestClient(make_app(hub.settings, hub.engine)).get("/").headers
+    assert "cache-control" not in anonymous and anonymous["vary"] == "Cookie"
     client.cookies.clear()
     assert client.post(link).status_code == 400  # once only
     client.cookies.set(COOKIE, cookie[:-3] + "aaa")  # forged
