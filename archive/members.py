@@ -7,9 +7,22 @@ from sqlmodel import Session, col, select
 from archive.models import Member, Space
 from archive.visibility import Viewer
 from config import Settings
-from config.spaces import is_address
+from config.spaces import SpaceConfig, is_address
 
 ROLES = ("moderator", "member", "reader")
+
+
+def moderators_of(session: Session, config: SpaceConfig) -> tuple[str, ...]:
+    """Everyone who moderates a space: the configuration's, then those given the role by
+    `hubmail members add --role moderator`. Notices, commands and summaries all ask here."""
+    query = (
+        select(Member.address)
+        .join(Space, col(Space.id) == Member.space_id)
+        .where(Space.slug == config.slug, Member.role == "moderator")
+        .order_by(Member.address)
+    )
+    listed = [a for a in session.exec(query).all() if a not in config.moderators]
+    return (*config.moderators, *listed)
 
 
 def role_of(session: Session, settings: Settings, space: Space, address: str) -> str | None:

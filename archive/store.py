@@ -30,13 +30,20 @@ def command_seen(session: Session, kind: str, message_id: str) -> bool:
 
 
 def record_command(
-    session: Session, kind: str, message: ParsedMessage, raw: bytes, outcome: str, now: dt.datetime
+    session: Session,
+    kind: str,
+    message: ParsedMessage,
+    raw: bytes,
+    outcome: str,
+    now: dt.datetime,
+    key: str = "",
 ) -> None:
-    """Keep the command message and what came of it; `command_seen` then stops a second run."""
+    """Keep the command message and what came of it; `command_seen(kind, key)` then stops a
+    second run. The key is the Message-ID unless one message may act more than once."""
     session.add(
         CommandMail(
             kind=kind,
-            message_id=message.message_id,
+            message_id=key or message.message_id,
             from_addr=message.from_addr,
             outcome=outcome,
             raw=raw,

@@ -8,6 +8,7 @@ from flufl.bounce import all_failures
 from sqlmodel import Session
 
 from archive.mailing import Mailing
+from archive.members import moderators_of
 from archive.models import Space
 from archive.outgoing import Letter, queue
 from config.tokens import InvalidToken, check_token, peek
@@ -49,7 +50,7 @@ def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) ->
     space = session.get(Space, subscriber.space_id)
     config = mail.settings.space(space.slug)
     # The subscriber too, in case the address works again: then it knows why mail stopped.
-    for moderator in (*(config.moderators if config else ()), subscriber.address):
+    for moderator in (*(moderators_of(session, config) if config else ()), subscriber.address):
         letter = Letter(
             to=moderator,
             subject=f"[{space.slug}] delivery to {subscriber.address} suspended",

@@ -8,6 +8,7 @@ import nh3
 from sqlmodel import Session
 
 from archive.dates import date_and_time
+from archive.members import moderators_of
 from archive.models import Post
 from archive.outgoing import Letter, queue, replied_recently
 from archive.urls import post_url, space_url
@@ -60,7 +61,7 @@ def queue_hold_notices(
     }
     subject, text = mod.render("hold_notice.txt", language, **values)
     html = mod.render_html("hold_notice.html", **values)
-    for moderator in space.moderators:
+    for moderator in moderators_of(session, space):
         token = make_token(site.secret_key, "hold", post.id, moderator, expires, post.raw_sha256)
         letter = Letter(
             to=moderator,
@@ -130,7 +131,7 @@ def queue_update(
         reason=reason,
         when=mod.now,
     )
-    for other in space.moderators:
+    for other in moderators_of(session, space):
         if other != moderator:
             letter = Letter(
                 to=other,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from archive.members import moderators_of
 from archive.outgoing import Letter, queue
 from archive.parsing import ParsedMessage
 from archive.store import command_seen, record_command
@@ -14,11 +15,14 @@ def forward_to_moderators(
     mod: Moderation, session: Session, slug: str, message: ParsedMessage, raw: bytes
 ) -> str:
     """One copy to each moderator, the original attached, replies going to the writer."""
-    if command_seen(session, "owner", message.message_id):
+    # Keyed by space too: one message to a-owner@ and b-owner@ reaches both spaces' moderators.
+    key = f"{slug} {message.message_id}"[:998]
+    if command_seen(session, "owner", key):
         return "duplicate"
     space = mod.settings.space(slug)
     writer = message.from_addr
-    for moderator in space.moderators:
+    moderators = moderators_of(session, space)
+    for moderator in moderators:
         letter = Letter(
             to=moderator,
             subject=f"[{slug}-owner] {message.subject or '(no subject)'}",
@@ -31,6 +35,6 @@ def forward_to_moderators(
             auto_submitted="auto-forwarded",
         )
         queue(session, "owner-forward", letter, mod.settings.site.domain)
-    outcome = f"forwarded to {len(space.moderators)} moderator(s)"
-    record_command(session, "owner", message, raw, outcome, mod.now)
+    outcome = f"forwarded to {len(moderators)} moderator(s)"
+    record_command(session, "owner", message, raw, outcome, mod.now, key)
     return outcome

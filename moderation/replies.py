@@ -5,6 +5,7 @@ from __future__ import annotations
 import authres
 from sqlmodel import Session
 
+from archive.members import moderators_of
 from archive.models import Post, Space
 from archive.parsing import ParsedMessage
 from archive.store import command_seen, record_command
@@ -61,7 +62,7 @@ def _act(mod: Moderation, session: Session, token: str, message: ParsedMessage) 
     except InvalidToken as exc:
         raise Refused(str(exc)) from None
     config = mod.settings.space(space.slug)
-    if config is None or sender not in config.moderators:
+    if config is None or sender not in moderators_of(session, config):
         raise Refused(f"{sender} is not a moderator of this space")
     _check_authenticated(mod, message, sender)
     return _run_commands(mod, session, claims, target, space, message)

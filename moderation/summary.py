@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from archive.members import moderators_of
 from archive.models import Post
 from archive.outgoing import Letter, queue
 from archive.spaces import space_row
@@ -21,7 +22,7 @@ def send_summaries(mod: Moderation, session: Session) -> int:
     for space in mod.settings.spaces:
         row = space_row(session, space.slug)
         holds = _old_holds(mod, session, row.id)
-        for moderator in space.moderators:
+        for moderator in moderators_of(session, space):
             decided = _decided_by_others(mod, session, row.id, moderator)
             if (holds or decided) and _claim(session, row.id, moderator, mod.now):
                 _queue_summary(mod, session, space, row.id, moderator, holds, decided)

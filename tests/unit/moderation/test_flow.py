@@ -310,3 +310,37 @@ moderators = ["mia@un.example"]
     french.deliver(raw, address, MIA)
     assert french.post().status == "published"
     hub.engine.dispose()
+
+
+def test_a_moderator_added_by_the_members_command_is_a_whole_moderator(hub):
+    from archive.members import add_member
+    from archive.spaces import space_row
+
+    zoe = "zoe@un.example"
+    with session_scope(hub.engine) as session:
+        add_member(session, space_row(session, "unece-review"), zoe, "moderator", "test")
+    flow = Hub(hub)
+    flow.deliver(POST, "unece-review+q1@hub.example.org")
+    assert set(flow.notices()) == {MIA, IVANA, zoe}
+    address, raw = reply(flow.notices()[zoe], zoe, "approve", "zoe1@un.example")
+    flow.deliver(raw, address, zoe)
+    assert flow.post().status == "published"
+    question = (
+        b"From: Ana <ana@ngo.example>\r\nSubject: Hello\r\nMessage-ID: <own9@ngo.example>\r\n\r\nHi\r\n"
+    )
+    flow.deliver(question, "unece-review-owner@hub.example.org")
+    assert zoe in {row.recipient for row in outbox(hub, "owner-forward")}
+
+
+def test_one_message_to_two_spaces_owners_reaches_both(tmp_path, database):
+    from gateway.hub import open_hub
+
+    extra = '\n[[spaces]]\nslug = "second"\ntitle = "Second"\nmoderators = ["sam@un.example"]\n'
+    hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
+    flow = Hub(hub)
+    raw = b"From: Ana <ana@ngo.example>\r\nSubject: Both\r\nMessage-ID: <both@ngo.example>\r\n\r\nHi\r\n"
+    both = ["unece-review-owner@hub.example.org", "second-owner@hub.example.org"]
+    hub.spool.put(Envelope("ana@ngo.example", both, "smtp", received_at=NOW.isoformat()), raw)
+    flow.worker.process_pending()
+    assert sorted(row.recipient for row in outbox(hub, "owner-forward")) == [IVANA, MIA, "sam@un.example"]
+    hub.engine.dispose()
