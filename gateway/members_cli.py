@@ -106,7 +106,12 @@ def list_members(space: SpaceOption, config: ConfigOption = None, as_json: JsonO
 
 @app.command("import")
 def import_csv(
-    file: Annotated[Path, typer.Argument(help="CSV: address, name, organisation, role (header optional).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: address, name, organisation, role (header optional).", exists=True, dir_okay=False
+        ),
+    ],
     space: SpaceOption,
     role: RoleOption = "member",
     config: ConfigOption = None,
@@ -114,7 +119,12 @@ def import_csv(
     """A stakeholder list at once; each bad line is named, the good ones are kept."""
     _check_role(role)
     hub = hub_from(config)
-    lines = list(enumerate(csv.reader(io.StringIO(file.read_text("utf-8-sig"))), 1))  # file line numbers
+    try:
+        text = file.read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        typer.echo(f"hubmail: {file} is not UTF-8 (byte {exc.start}); export the CSV as UTF-8", err=True)
+        raise typer.Exit(1) from None
+    lines = list(enumerate(csv.reader(io.StringIO(text)), 1))  # file line numbers
     if lines and lines[0][1] and lines[0][1][0].strip().lower() in ("address", "email"):
         lines = lines[1:]
     counts = {"added": 0, "changed": 0, "unchanged": 0}

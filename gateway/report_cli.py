@@ -22,6 +22,9 @@ def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | 
     if fmt not in FORMATS:
         typer.echo(f"hubmail: {fmt!r} is not a report format ({', '.join(FORMATS)})", err=True)
         raise typer.Exit(2)
+    if out is not None and not out.parent.is_dir():  # before the long work, not after it
+        typer.echo(f"hubmail: cannot write {out}: there is no folder {out.parent}", err=True)
+        raise typer.Exit(1)
     try:
         with session_scope(hub.engine) as session:
             total = count_published(session, space)
@@ -37,5 +40,9 @@ def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | 
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text, "utf-8")
+    try:
+        out.write_text(text, "utf-8")
+    except OSError as exc:  # a missing folder, a read-only disk: say so, not a traceback
+        typer.echo(f"hubmail: cannot write {out}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"wrote {out} ({len(built.contributions)} contributions)", err=True)

@@ -29,7 +29,9 @@ app = typer.Typer(
 @app.command()
 def publish(
     space: Annotated[str, typer.Argument(help="The space's slug.")],
-    file: Annotated[Path, typer.Argument(help="The summary as plain text (UTF-8).")],
+    file: Annotated[
+        Path, typer.Argument(help="The summary as plain text (UTF-8).", exists=True, dir_okay=False)
+    ],
     sender: Annotated[str, typer.Option("--from", help="A moderator (default: the first configured).")] = "",
     subject: Annotated[str, typer.Option(help="Default: Summary of <space title>.")] = "",
     approve: Annotated[bool, typer.Option(help="Publish at once instead of holding it.")] = False,
@@ -54,18 +56,31 @@ def publish(
     message["Subject"] = subject or f"Summary of {settings.title}"
     message["Date"] = email.utils.format_datetime(utcnow())
     message["Message-ID"] = email.utils.make_msgid(domain=hub.settings.site.domain)
-    message.set_content(file.read_text("utf-8"))
-    hub.spool.put(Envelope(mail_from=sender, recipients=[to], source="cli"), message.as_bytes())
-    for outcome in Worker(hub.settings, hub.engine, hub.spool).process_pending():
-        for _slug, result in outcome.results:
-            typer.echo(result)
+    try:
+        message.set_content(file.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        typer.echo(f"hubmail: {file} is not UTF-8 text (byte {exc.start}); save it as UTF-8", err=True)
+        raise typer.Exit(1) from None
+    name = hub.spool.put(Envelope(mail_from=sender, recipients=[to], source="cli"), message.as_bytes())
+    # Only this entry: the rest of the spool is the running server's to process.
+    outcome = Worker(hub.settings, hub.engine, hub.spool).process(name)
+    for _slug, result in outcome.results if outcome else [("", "queued; hubmail serve will store it")]:
+        typer.echo(result)
     if approve:
-        _approve(hub, message["Message-ID"].strip("<>"), sender)
+        _approve(hub, space, message["Message-ID"].strip("<>"), sender)
 
 
-def _approve(hub, message_id: str, moderator: str) -> None:
+def _approve(hub, space: str, message_id: str, moderator: str) -> None:
     with session_scope(hub.engine) as session:
-        post = session.exec(select(Post).where(Post.message_id == message_id)).one()
+        query = select(Post).where(
+            Post.space_id == space_row(session, space).id, Post.message_id == message_id
+        )
+        post = session.exec(query).first()
+        if post is None:
+            typer.echo(
+                "hubmail: the summary is not stored yet; approve it by mail or with moderate", err=True
+            )
+            raise typer.Exit(1)
         typer.echo(
             apply(
                 Moderation.at(hub.settings, utcnow()),

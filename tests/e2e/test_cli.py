@@ -94,3 +94,13 @@ def test_members_summary_and_report_from_the_command_line(tmp_path):
     assert published.returncode == 0 and "held" in published.stdout and "approved" in published.stdout
     wrong = hubmail("report", "unece-review", "--format", "pdf", "--config", config)
     assert wrong.returncode == 2 and "'pdf' is not a report format" in wrong.stderr
+    missing = hubmail("summary", "publish", "unece-review", str(tmp_path / "nowhere.txt"), "--config", config)
+    assert (
+        missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    )
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("ana@ngo.example,Ana Peña\n".encode("latin-1"))
+    refused = hubmail("members", "import", "--space", "unece-review", str(latin), "--config", config)
+    assert refused.returncode == 1 and "is not UTF-8" in refused.stderr
+    nowhere = hubmail("report", "unece-review", "--out", str(tmp_path / "no" / "r.md"), "--config", config)
+    assert nowhere.returncode == 1 and "cannot write" in nowhere.stderr and "Traceback" not in nowhere.stderr
