@@ -44,20 +44,16 @@ def _csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for c in report.contributions:
         files = " ".join(a["url"] for a in c.attachments)
-        writer.writerow(
-            [
-                c.question or "",
-                c.author,
-                c.address,
-                c.organisation,
-                c.date,
-                c.language,
-                c.subject,
-                c.text,
-                files,
-            ]
-        )
+        row = [c.question or "", c.author, c.address, c.organisation, c.date, c.language, c.subject, c.text]
+        writer.writerow([*map(_inert, row), files])
     return out.getvalue()
+
+
+def _inert(value: object) -> object:
+    """A contributor's text opened in a spreadsheet must not run as a formula (OWASP CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _charts(report: Report) -> dict[str, Markup]:

@@ -175,3 +175,30 @@ def test_clear_errors(space, tmp_path, database):
     ):
         build_report(session, empty.settings, "unece-review")
     empty.engine.dispose()
+
+
+def test_posts_to_the_space_as_a_whole_are_reported_and_csv_cells_never_run(tmp_path):
+    hub = open_hub(make_settings(tmp_path, database=""))
+    raw = (
+        b'From: Eve <eve@ngo.example>\r\nSubject: =HYPERLINK("http://evil.example")\r\n'
+        b"Message-ID: <whole@x>\r\n\r\n+1 from our network of city mayors and their migrant councils.\r\n"
+    )
+    hub.spool.put(Envelope("eve@ngo.example", ["unece-review@hub.example.org"], "smtp"), raw)
+    Worker(hub.settings, hub.engine, hub.spool).process_pending()
+    with session_scope(hub.engine) as session:
+        post = session.exec(select(Post).where(Post.message_id == "whole@x")).one()
+        apply(
+            Moderation.at(hub.settings, post.received_at),
+            session,
+            post,
+            Command("approve"),
+            Actor("mia@un.example", "t"),
+        )
+        report = build_report(session, hub.settings, "unece-review")
+    templates = environment()
+    [row] = csv.DictReader(io.StringIO(render_report(report, "csv", templates)))
+    assert row["subject"] == '\'=HYPERLINK("http://evil.example")' and row["text"].startswith("'+1 from")
+    for fmt in ("md", "html"):
+        rendered = render_report(report, fmt, templates)
+        assert "Not addressed to a question" in rendered and "city mayors" in rendered, fmt
+    hub.engine.dispose()
