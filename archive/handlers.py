@@ -23,7 +23,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
     async def index(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             spaces = [
-                (space, site.phase(space, utcnow()), sum(site.counts_by_question(session, space.id).values()))
+                (space, _state(archive, space), sum(site.counts_by_question(session, space.id).values()))
                 for space in readable_spaces(session, archive.viewer(request, session))
             ]
             return archive.render(request, "index.html", archive.language(request), spaces=spaces)
@@ -41,7 +41,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 space=row,
                 config=config,
                 here=moment(config, utcnow()) if config else None,
-                phase=site.phase(row, utcnow()),
+                state=_state(archive, row),
                 questions=site.questions(session, row.id),
                 counts=site.counts_by_question(session, row.id),
                 languages_written=site.counts_by_language(session, row.id),
@@ -165,3 +165,7 @@ def _download(data: bytes, filename: str) -> Response:
         media = "application/octet-stream"
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(data, media_type=media, headers={**SAFE_HEADERS, "Content-Disposition": disposition})
+
+
+def _state(archive: Archive, space) -> str:
+    return site.state(archive.settings.space(space.slug), space, utcnow())

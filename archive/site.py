@@ -11,6 +11,8 @@ from sqlmodel import Session, col, func, select
 from archive.models import Post, Question, Space
 from archive.threads import Node, build_threads, flatten
 from archive.visibility import Viewer, may_read
+from config.calendar import moment
+from config.spaces import SpaceConfig
 
 PUBLISHED = "published"
 
@@ -24,12 +26,10 @@ class Page:
     count: int
 
 
-def phase(space: Space, now: dt.datetime) -> str:
-    if space.opens and now < space.opens:
-        return "upcoming"
-    if space.closes and now > space.closes:
-        return "closed"
-    return "open"
+def state(config: SpaceConfig | None, space: Space, now: dt.datetime) -> str:
+    """before, open, between, grace or closed: the calendar's answer, the same on every page
+    (a space no longer in the configuration is judged by its stored dates)."""
+    return moment(config if config is not None else space, now).state
 
 
 def readable_space(session: Session, slug: str, viewer: Viewer) -> Space | None:

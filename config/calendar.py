@@ -35,14 +35,15 @@ class Moment:
 
 
 def moment(space: Any, now: dt.datetime) -> Moment:
-    """space: a SpaceConfig (opens, closes, grace_days, phases, questions)."""
+    """space: a SpaceConfig, or anything with opens and closes (a stored space: no phases)."""
+    phases = getattr(space, "phases", ())
     if space.opens and now < space.opens:
-        return Moment("before", space.phases[0] if space.phases else None, ())
+        return Moment("before", phases[0] if phases else None, ())
     if space.closes and now > space.closes:
-        late = now <= space.closes + dt.timedelta(days=space.grace_days)
+        late = now <= space.closes + dt.timedelta(days=getattr(space, "grace_days", 0))
         return Moment("grace" if late else "closed", None, ())
-    if not space.phases:
-        return Moment("open", None, tuple(q.number for q in space.questions))
+    if not phases:
+        return Moment("open", None, tuple(q.number for q in getattr(space, "questions", ())))
     current = next((p for p in space.phases if p.opens <= now <= p.closes), None)
     if current is not None:
         return Moment("open", current, current.questions)

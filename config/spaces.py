@@ -111,9 +111,6 @@ class SpaceConfig:
     def question(self, number: int) -> QuestionConfig | None:
         return next((q for q in self.questions if q.number == number), None)
 
-    def is_open(self, now: dt.datetime) -> bool:
-        return (self.opens is None or now >= self.opens) and (self.closes is None or now <= self.closes)
-
     def language_for(self, detected: str) -> str:
         """The space's language matching a detected one (a sender's), else its first language."""
         return next((code for code in self.languages if code.split("-")[0] == detected), self.languages[0])

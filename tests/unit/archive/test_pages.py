@@ -285,3 +285,30 @@ moderators = ["mo@un.example"]
     assert "<h1>Regional review</h1>" in client.get("/bilingual/").text
     assert "Examen régional" in client.get("/?lang=fr").text
     hub.engine.dispose()
+
+
+def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
+    from gateway.hub import open_hub
+    from tests.configs import make_settings
+
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = dt.timedelta(days=1)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    dates = f"""opens = {stamp(today - 10 * day)}
+closes = {stamp(today + 10 * day)}
+[[spaces.phases]]
+name = "First"
+opens = {stamp(today - 10 * day)}
+closes = {stamp(today - 2 * day)}
+questions = [1]
+[[spaces.phases]]
+name = "Second"
+opens = {stamp(today + 2 * day)}
+closes = {stamp(today + 10 * day)}
+questions = [2]
+"""
+    hub = open_hub(make_settings(tmp_path, dates=dates))
+    client = TestClient(make_app(hub.settings, hub.engine))
+    index, space = client.get("/").text, client.get("/unece-review/").text
+    assert 'phase-between">between' in index and 'phase-between">between' in space
+    hub.engine.dispose()
