@@ -16,7 +16,7 @@ from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.search import SearchFilters, search
 from archive.stats import CHARTS, chart, participation
 from archive.urls import space_url
-from archive.visibility import readable_spaces
+from archive.visibility import gives_raw_mail, readable_spaces
 from config.database import session_scope
 
 # A chart is an image: it runs nothing, and its own inline style is all it needs.
@@ -141,8 +141,8 @@ def _question(session, row, request: Request):
 
 
 def _mbox(row, posts, filename: str) -> Response:
-    if row.visibility == "private":
-        raise NotFound  # raw messages of private spaces are never exported
+    if not gives_raw_mail(row):
+        raise NotFound
     headers = {**SAFE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(mbox_gz(posts), media_type="application/gzip", headers=headers)
 

@@ -35,8 +35,7 @@ def urls(engine: Engine, page_size: int) -> Iterator[str]:
                 f"{base}stats/",
                 *(f"{base}stats/{c}.svg" for c in ("weeks", "questions", "organisations")),
             )
-            if space.visibility != "private":
-                yield f"{base}space.mbox.gz"
+            yield f"{base}space.mbox.gz"  # public spaces only, raw mail included
             for question in site.questions(session, space.id):
                 yield from _question_urls(session, space, question, page_size)
             yield from _post_urls(session, space)

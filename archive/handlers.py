@@ -12,7 +12,7 @@ from starlette.responses import Response
 from archive import site
 from archive.attachments import blob_path
 from archive.pages import SAFE_HEADERS, Archive, NotFound
-from archive.visibility import readable_spaces
+from archive.visibility import gives_raw_mail, readable_spaces
 from config.calendar import moment
 from config.database import session_scope, utcnow
 
@@ -106,8 +106,8 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
     async def raw(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
-            if row.visibility == "private":
-                raise NotFound  # the raw bytes carry addresses and headers: never for private spaces
+            if not gives_raw_mail(row):
+                raise NotFound
             return Response(post.raw, media_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
 
     async def attachment(request: Request) -> Response:

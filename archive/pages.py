@@ -18,8 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.i18n import LANGUAGES, choose_language, translator
 from archive.signin import COOKIE, viewer_of
+from archive.spaces import title_in
 from archive.urls import message_hash
-from archive.visibility import ANONYMOUS, Viewer
+from archive.visibility import ANONYMOUS, Viewer, gives_raw_mail
 from config import Settings
 from config.database import utcnow
 from templates import environment
@@ -54,6 +55,7 @@ class Archive:
             show_addresses=settings.web.show_addresses,
             base_url=settings.site.base_url.rstrip("/"),
             title_in=self.title_in,
+            gives_raw_mail=gives_raw_mail,
         )
 
     def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
@@ -70,8 +72,7 @@ class Archive:
 
     def title_in(self, space: Any, language: str) -> str:
         """A space's title in the reader's language where the configuration gives one."""
-        config = self.settings.space(space.slug)
-        return config.title_in(language) if config else space.title
+        return title_in(self.settings, space, language)
 
     def viewer(self, request: Request, session: Session) -> Viewer:
         """Who is looking: the signed-in address from the session cookie, or anonymous."""

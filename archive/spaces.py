@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from archive.models import Question, Space
+from config import Settings
 from config.spaces import SpaceConfig
 
 
@@ -46,3 +47,9 @@ def space_row(session: Session, slug: str) -> Space | None:
 def question_row(session: Session, space_id: int, number: int) -> Question | None:
     query = select(Question).where(Question.space_id == space_id, Question.number == number)
     return session.exec(query).first()
+
+
+def title_in(settings: Settings, space: Space, language: str) -> str:
+    """A space's title in a language where the configuration gives one, else as stored."""
+    config = settings.space(space.slug)
+    return config.title_in(language) if config else space.title

@@ -29,6 +29,12 @@ def may_read(space: Space, viewer: Viewer) -> bool:
     return space.slug in viewer.member_of  # private: members of the space only
 
 
+def gives_raw_mail(space: Space) -> bool:
+    """Raw messages (/raw, mbox) carry every address and header: never for a private space's,
+    whoever asks. Pages, feeds and attachments follow may_read alone."""
+    return space.visibility != "private"
+
+
 def readable_spaces(session: Session, viewer: Viewer) -> list[Space]:
     spaces = session.exec(select(Space).order_by(col(Space.opens).desc(), Space.slug)).all()
     return [space for space in spaces if may_read(space, viewer)]

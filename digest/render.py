@@ -11,6 +11,7 @@ from archive.dates import long_date, span
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
+from archive.spaces import title_in
 from archive.urls import post_url
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_url
@@ -85,11 +86,6 @@ def digest_letter(
     )
 
 
-def _title(mail: Mailing, space: Space, language: str) -> str:
-    config = mail.settings.space(space.slug)
-    return config.title_in(language) if config else space.title
-
-
 def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     """Where the consultation stands, for the digest's first lines: the open or the next phase."""
     config = mail.settings.space(space.slug)
@@ -116,7 +112,7 @@ def _render(
         "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
         "t": words(language),
-        "title": _title(mail, space, language),
+        "title": title_in(mail.settings, space, language),
         "lang": language,
         "unsubscribe": UNSUBSCRIBE,
         "mode": mode,
