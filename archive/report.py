@@ -108,10 +108,13 @@ def _phase(config: SpaceConfig, number: int | None) -> PhaseConfig | None:
     return phase
 
 
+_CONTRIBUTIONS = (Post.status == "published", col(Post.is_summary).is_(False))  # every post read, once
+
+
 def _published(session: Session, space_id: int) -> list[Post]:
     query = (
         select(Post)
-        .where(Post.space_id == space_id, Post.status == "published", col(Post.is_summary).is_(False))
+        .where(Post.space_id == space_id, *_CONTRIBUTIONS)
         .order_by(col(Post.question_id), col(Post.published_at), col(Post.id))
     )
     return list(session.exec(query))
@@ -201,4 +204,5 @@ def _moderation(session: Session, space_id: int, numbers: set[int] | None, by_id
 def count_published(session: Session, slug: str) -> int:
     """For the progress bar's total."""
     query = select(func.count()).select_from(Post).join(Space, col(Space.id) == Post.space_id)
-    return session.exec(query.where(Space.slug == slug, Post.status == "published")).one()
+    query = query.where(Space.slug == slug, *_CONTRIBUTIONS)
+    return session.exec(query).one()
