@@ -1,4 +1,4 @@
-"""Visibility × posting × role: pages, feeds, search, exports, digests and posting, every combination.
+"""Visibility × posting × role: pages, feeds, search, exports, digests, each-post mail and posting.
 
 One function decides who may read (archive.visibility.may_read) and one rule who may post
 (moderation.rules.posting_not_allowed); these tests check every surface asks them.
@@ -22,7 +22,7 @@ from archive.signin import COOKIE, request_link, use_link
 from archive.spaces import space_row
 from config.database import session_scope
 from digest import roster
-from digest.delivery import send_digests
+from digest.delivery import send_digests, send_each
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
@@ -151,18 +151,22 @@ def test_the_static_export_is_what_anyone_may_read(matrix, tmp_path):
     assert not (tmp_path / "site" / "reg").exists() and not (tmp_path / "site" / "priv").exists()
 
 
-def test_digests_follow_the_one_rule(tmp_path):
+@pytest.mark.parametrize("mode", ["weekly", "each"])
+def test_digests_and_each_post_delivery_follow_the_one_rule(tmp_path, mode):
     matrix = Matrix(tmp_path, "")
     with session_scope(matrix.hub.engine) as session:
         for slug in VISIBILITY:
             for viewer in ("registered", "reader", "member", "moderator"):
-                roster.add(session, space_row(session, slug), matrix.address(viewer), now=NOW)
+                roster.add(session, space_row(session, slug), matrix.address(viewer), mode=mode, now=NOW)
     for slug in VISIBILITY:
         matrix.post(slug, MODERATOR)
+    mail, kind = Mailing.at(matrix.hub.settings, NOW), "digest" if mode == "weekly" else "post"
     with session_scope(matrix.hub.engine) as session:
-        send_digests(Mailing.at(matrix.hub.settings, NOW), session, "weekly")
+        queued = send_digests(mail, session, "weekly") if mode == "weekly" else send_each(mail, session)
         sent = {(row.recipient, re.search(rb"\[(\w+)\]|(\w+) space", row.raw).group(0)) for row in
-                session.exec(select(OutgoingMail).where(OutgoingMail.kind == "digest"))}  # fmt: skip
+                session.exec(select(OutgoingMail).where(OutgoingMail.kind == kind))}  # fmt: skip
+    readers = ("registered", "reader", "member", "moderator")
+    assert queued == len(sent) == sum(may_read(VISIBILITY[s], v) for s in VISIBILITY for v in readers)
     for slug in VISIBILITY:
         for viewer in ("registered", "reader", "member", "moderator"):
             got = any(
