@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from sqlmodel import Session, col, func, select
@@ -111,9 +112,25 @@ def _phase(config: SpaceConfig, number: int | None) -> PhaseConfig | None:
 _CONTRIBUTIONS = (Post.status == "published", col(Post.is_summary).is_(False))  # every post read, once
 
 
-def _published(session: Session, space_id: int) -> list[Post]:
+_READ = (
+    Post.question_id,
+    Post.message_id,
+    Post.from_name,
+    Post.from_addr,
+    Post.published_at,
+    Post.received_at,
+    Post.language,
+    Post.subject,
+    Post.body_text,
+    Post.body_html,
+    Post.attachments,
+)
+
+
+def _published(session: Session, space_id: int) -> list:
+    """Only the columns a report shows, as plain rows: no raw message, no ORM objects to build."""
     query = (
-        select(Post)
+        select(*_READ)
         .where(Post.space_id == space_id, *_CONTRIBUTIONS)
         .order_by(col(Post.question_id), col(Post.published_at), col(Post.id))
     )
@@ -126,9 +143,8 @@ def _directory(session: Session, space_id: int) -> dict[str, str]:
     return {address: organisation for address, organisation in rows if organisation}
 
 
-def _contribution(
-    settings: Settings, slug: str, post: Post, number: int | None, organisations
-) -> Contribution:
+def _contribution(settings: Settings, slug: str, post, number: int | None, organisations) -> Contribution:
+    """post: a row of _published."""
     url = post_url(settings.site.base_url, slug, post.message_id)
     return Contribution(
         question=number,
@@ -152,15 +168,13 @@ def _contribution(
 
 
 def _indicators(contributions: list[Contribution]) -> dict:
-    per_question: dict[str, dict[str, int]] = {}
-    for label in sorted({_label(c.question) for c in contributions}):
-        chosen = [c for c in contributions if _label(c.question) == label]
-        per_question[label] = {"contributions": len(chosen), "contributors": len({c.address for c in chosen})}
+    by_question, by_organisation = (
+        _group(contributions, lambda c: _label(c.question)),
+        _group(contributions, lambda c: c.organisation),
+    )
+    per_question = {label: by_question[label] for label in sorted(by_question)}
     weeks = Counter(_week(c.date) for c in contributions)
-    organisations: dict[str, dict[str, int]] = {}
-    for name, count in Counter(c.organisation for c in contributions).most_common():
-        who = {c.address for c in contributions if c.organisation == name}
-        organisations[name] = {"contributions": count, "contributors": len(who)}
+    organisations = dict(sorted(by_organisation.items(), key=lambda item: -item[1]["contributions"]))
     languages = Counter(c.language for c in contributions)
     files = [a for c in contributions for a in c.attachments]
     return {
@@ -172,10 +186,21 @@ def _indicators(contributions: list[Contribution]) -> dict:
     }
 
 
+def _group(contributions: list[Contribution], key) -> dict[str, dict[str, int]]:
+    """Contributions and distinct contributors per key, in one pass."""
+    counts: Counter = Counter()
+    people: dict[str, set[str]] = {}
+    for c in contributions:
+        counts[key(c)] += 1
+        people.setdefault(key(c), set()).add(c.address)
+    return {k: {"contributions": n, "contributors": len(people[k])} for k, n in counts.items()}
+
+
 def _label(number: int | None) -> str:
     return f"Q{number}" if number is not None else "—"
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct days at most
 def _week(date: str) -> str:
     year, week, _ = dt.date.fromisoformat(date).isocalendar()
     return f"{year}-W{week:02d}"
