@@ -168,10 +168,8 @@ def _contribution(settings: Settings, slug: str, post, number: int | None, organ
 
 
 def _indicators(contributions: list[Contribution]) -> dict:
-    by_question, by_organisation = (
-        _group(contributions, lambda c: _label(c.question)),
-        _group(contributions, lambda c: c.organisation),
-    )
+    by_question = _group(contributions, lambda c: _label(c.question))
+    by_organisation = _group(contributions, lambda c: c.organisation)
     per_question = {label: by_question[label] for label in sorted(by_question)}
     weeks = Counter(_week(c.date) for c in contributions)
     organisations = dict(sorted(by_organisation.items(), key=lambda item: -item[1]["contributions"]))
