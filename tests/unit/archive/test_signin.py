@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -15,7 +16,7 @@ from archive.spaces import space_row
 from config.database import session_scope
 from gateway.hub import open_hub
 from tests.configs import make_settings
-from tests.moderation_helpers import body
+from tests.moderation_helpers import body, parse
 
 PRIVATE = """
 [[spaces]]
@@ -71,3 +72,15 @@ def test_sign_in_links_are_rate_limited(hub):
     with session_scope(hub.engine) as session:
         sent = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "signin")).all()
     assert len(sent) == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("fr", "Votre lien de connexion"), ("es", "Su enlace para entrar"), ("ru", "Ваша ссылка для входа")],
+)
+def test_the_sign_in_mail_is_in_the_pages_language(hub, language, subject):
+    client = TestClient(make_app(hub.settings, hub.engine))
+    client.post(f"/signin?lang={language}", data={"address": f"{language}@ngo.example"})
+    with session_scope(hub.engine) as session:
+        [mail] = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "signin")).all()
+    assert parse(mail.raw)["Subject"] == subject and "/signin/" in body(mail.raw)
