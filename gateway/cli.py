@@ -12,13 +12,19 @@ from typing import Annotated
 
 import typer
 
-from config import ConfigError, HubmailError, find_config_path, load_settings
+from config import HubmailError
 from config.starter import starter_config
-from gateway import archive_cli, digest_cli, imap_cli, members_cli, moderate_cli, reports, summary_cli
+from gateway import (
+    archive_cli,
+    deliver_cli,
+    digest_cli,
+    imap_cli,
+    members_cli,
+    moderate_cli,
+    reports,
+    summary_cli,
+)
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows, setup_logging
-from gateway.deliver import EX_TEMPFAIL
-from gateway.deliver import deliver as deliver_message
-from gateway.hub import spool_for
 
 app = typer.Typer(
     help="hubmail: email-first discussion spaces for time-bound consultations.",
@@ -34,6 +40,7 @@ app.add_typer(digest_cli.digest, name="digest")
 app.add_typer(imap_cli.app, name="imap")
 app.add_typer(members_cli.app, name="members")
 app.add_typer(summary_cli.app, name="summary")
+app.command("deliver")(deliver_cli.deliver)  # also run alone by gateway.entry, light
 
 
 @app.command()
@@ -65,24 +72,6 @@ def serve(
     from gateway.serve import serve as run
 
     asyncio.run(run(hub_from(config)))
-
-
-@app.command()
-def deliver(
-    to: Annotated[str, typer.Option("--to", help="The recipient address.")],
-    sender: Annotated[str, typer.Option("--from", help="The envelope sender.")] = "",
-    config: ConfigOption = None,
-) -> None:
-    """Take one message on standard input (for a Postfix/Exim pipe); exits with sysexits codes."""
-    try:
-        settings = load_settings(find_config_path(config, os.environ))
-        spool = spool_for(settings)
-    except (ConfigError, OSError) as exc:
-        typer.echo(f"hubmail: cannot take mail now: {exc}", err=True)
-        raise typer.Exit(EX_TEMPFAIL) from None  # the MTA keeps the message and tries again
-    code, text = deliver_message(settings, spool, to, sender, sys.stdin.buffer.read())
-    typer.echo(f"hubmail: {text}", err=code != 0)
-    raise typer.Exit(code)
 
 
 @app.command()

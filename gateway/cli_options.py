@@ -7,12 +7,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from config import ConfigError, Settings, find_config_path, load_settings
-from gateway.hub import Hub, open_hub
+
+if TYPE_CHECKING:
+    from gateway.hub import Hub
 
 ConfigOption = Annotated[
     Path | None,
@@ -31,6 +33,8 @@ def settings_from(config: Path | None) -> Settings:
 
 
 def hub_from(config: Path | None) -> Hub:
+    from gateway.hub import open_hub  # here, so `hubmail deliver` never loads the database layer
+
     return open_hub(settings_from(config))
 
 

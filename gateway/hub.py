@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from archive.spaces import sync_spaces
 from config import Settings
 from config.database import make_engine, migrate, session_scope
-from gateway.spool import Spool
+from gateway.spool import Spool, spool_for
 
 
 @dataclass
@@ -27,8 +27,3 @@ def open_hub(settings: Settings) -> Hub:
     with session_scope(engine) as session:
         sync_spaces(session, settings.spaces)
     return Hub(settings, engine, spool_for(settings))
-
-
-def spool_for(settings: Settings) -> Spool:
-    """The spool alone, for `hubmail deliver`: a pipe transport never needs the database."""
-    return Spool(settings.data_path / "spool")

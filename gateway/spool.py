@@ -9,6 +9,10 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from config import Settings
 
 SUFFIX = ".msg"
 
@@ -115,3 +119,8 @@ class Spool:
 def _read_error(path: Path) -> str:
     error = path.with_name(path.name + ".error")
     return error.read_text() if error.exists() else ""
+
+
+def spool_for(settings: Settings) -> Spool:
+    """The spool of a configuration, without opening the database (`hubmail deliver` never does)."""
+    return Spool(settings.data_path / "spool")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+import subprocess
+import sys
 
 from tests.e2e.test_smtp_ingress import message
 from tests.support.hubserver import HubServer, Sink
@@ -58,3 +60,27 @@ def test_deliver_with_broken_config_asks_the_mta_to_try_again(tmp_path):
     hub.config.write_text("[site\n")
     result = hub.cli("deliver", "--to", "unece-review@hub.example.org", input=message("x@y"), check=False)
     assert result.returncode == 75 and b"cannot take mail now" in result.stderr
+
+
+LIGHT_DELIVER = """
+import io, sys
+from gateway.entry import main
+sys.argv = ["hubmail", "deliver", "--to", "unece-review@hub.example.org", "--config", sys.argv[1]]
+sys.stdin = io.TextIOWrapper(io.BytesIO(b"From: a@ngo.example\\r\\nSubject: x\\r\\n\\r\\nhi\\r\\n"))
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(m for m in sys.modules if m.partition(".")[0] in ("sqlalchemy", "sqlmodel", "starlette"))
+print(code, heavy)
+"""
+
+
+def test_deliver_starts_light_and_never_loads_the_database_layer(tmp_path):
+    # Postfix starts one `hubmail deliver` per message: it must not import SQLAlchemy and the archive.
+    hub = HubServer(tmp_path, 9)
+    result = subprocess.run(
+        [sys.executable, "-c", LIGHT_DELIVER, str(hub.config)], capture_output=True, text=True, timeout=60
+    )
+    queued, imported = result.stdout.strip().splitlines()
+    assert queued.startswith("hubmail: queued as") and imported == "0 []", result.stderr
