@@ -33,5 +33,7 @@ def web_server(hub: Hub) -> EmbeddedServer:
         log_level="warning",
         access_log=False,
         server_header=False,
+        # A reader slowly downloading an mbox must not hold `hubmail serve` up at SIGTERM for ever.
+        timeout_graceful_shutdown=10,
     )
     return EmbeddedServer(config)

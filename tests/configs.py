@@ -40,6 +40,7 @@ def config_text(
     dates: str = "",
     extra: str = "",
     web_port: int = 8080,
+    max_message_bytes: int = 2_000_000,
 ) -> str:
     return f"""
 [site]
@@ -52,7 +53,7 @@ secret_key = "test-secret-key"
 [smtp]
 listen = "127.0.0.1:{smtp_port}"
 protocol = "{protocol}"
-max_message_bytes = 2000000
+max_message_bytes = {max_message_bytes}
 
 [worker]
 poll_seconds = 0.2

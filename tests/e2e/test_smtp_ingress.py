@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import smtplib
+import socket
 import time
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 
-from tests.support.hubserver import wait_for
+from archive.urls import message_hash
+from tests.support.hubserver import HubServer, wait_for
 
 DOMAIN = "hub.example.org"
 
@@ -141,6 +145,34 @@ def test_closed_space_refusal_reaches_the_sender_through_the_relay(server, sink)
 def test_sigterm_stops_cleanly(server):
     assert server.stop(signal.SIGTERM) == 0
     assert "stopped" in server.log.read_text()
+
+
+def test_a_reader_who_stops_reading_a_download_cannot_hold_up_sigterm(tmp_path, sink):
+    # More than the kernel's socket buffers hold, so the response stays unfinished.
+    server = HubServer(tmp_path, sink.port, max_message_bytes=30_000_000).start()
+    try:
+        report = EmailMessage()
+        report["From"], report["To"], report["Subject"] = "ana@ngo.example", f"unece-review@{DOMAIN}", "R"
+        report["Message-ID"] = "<big@ngo.example>"
+        report.set_content("Our report is attached.")
+        report.add_attachment(os.urandom(16_000_000), maintype="application", subtype="pdf", filename="r.pdf")
+        with server.smtp() as client:
+            client.send_message(report)
+        server.wait_for_posts(1)
+        server.cli("moderate", "approve", "1")
+        path = f"/unece-review/message/{message_hash('big@ngo.example')}/0/r.pdf"
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting, to take effect
+        reader.connect(("127.0.0.1", server.web_port))
+        reader.sendall(f"GET {path} HTTP/1.1\r\nHost: hub\r\n\r\n".encode())
+        assert reader.recv(12) == b"HTTP/1.1 200"  # and then it reads no more
+        started = time.monotonic()
+        assert server.stop(signal.SIGTERM, timeout=40) == 0
+        assert time.monotonic() - started < 30  # uvicorn's graceful wait is bounded (10 s)
+        assert "stopped" in server.log.read_text()
+        reader.close()
+    finally:
+        server.kill()
 
 
 def test_too_many_connections_from_one_client_get_421(tmp_path, sink):
