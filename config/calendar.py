@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.errors import ConfigError
+from config.tables import array_of_tables
 
 PHASE_KEYS = {"name", "opens", "closes", "questions"}
 STATES = ("before", "open", "between", "grace", "closed")
@@ -56,16 +57,10 @@ def parse_phases(
 ) -> tuple[PhaseConfig, ...]:
     """when(file, key, value, end_of_day) and text_map(file, key, value, languages) are spaces.py's
     own readers, so a phase's dates and names follow exactly the rules of a space's."""
-    if not isinstance(value, list):
-        raise ConfigError(file, key, "must be an array of tables: [[spaces.phases]]")
     phases = []
-    for index, item in enumerate(value):
-        where = f"{key}[{index}]"
-        if not isinstance(item, dict):
-            raise ConfigError(file, where, "must be a table")
-        for name in item:
-            if name not in PHASE_KEYS:
-                raise ConfigError(file, f"{where}.{name}", "unknown key (name, opens, closes, questions)")
+    hint = "name, opens, closes, questions"
+    tables = array_of_tables(file, key, value, "spaces.phases", PHASE_KEYS, hint)
+    for number, (where, item) in enumerate(tables, 1):
         opens = when(file, f"{where}.opens", item.get("opens"), end_of_day=False)
         closes = when(file, f"{where}.closes", item.get("closes"), end_of_day=True)
         if opens is None or closes is None:
@@ -73,8 +68,8 @@ def parse_phases(
         if closes <= opens:
             raise ConfigError(file, f"{where}.closes", f"{closes.isoformat()} is not after opens")
         numbers = _question_numbers(file, f"{where}.questions", item.get("questions", []), questions)
-        name = text_map(file, f"{where}.name", item.get("name", f"Phase {index + 1}"), languages)
-        phases.append(PhaseConfig(index + 1, name, opens, closes, numbers))
+        name = text_map(file, f"{where}.name", item.get("name", f"Phase {number}"), languages)
+        phases.append(PhaseConfig(number, name, opens, closes, numbers))
     phases.sort(key=lambda phase: phase.opens)
     for earlier, later in itertools.pairwise(phases):
         if later.opens <= earlier.closes:

@@ -9,6 +9,7 @@ from typing import Any
 
 from config.errors import ConfigError
 from config.spaces import is_address
+from config.tables import check_table
 
 TLS_MODES = ("implicit", "starttls", "none")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -77,16 +78,12 @@ def parse_imap(file: str, blocks: Any, domain: str, slugs: set[str]) -> tuple[Im
 
 def _account(file: str, index: int, block: Any, domain: str, slugs: set[str]) -> ImapAccount:
     where = f"imap[{index}]"
-    if not isinstance(block, dict):
-        raise ConfigError(file, where, "must be a table")
-    if "password" in block:
+    if isinstance(block, dict) and "password" in block:
         # A password in a file that is copied, committed and backed up is a leaked password.
         raise ConfigError(
             file, f"{where}.password", "never put the password here: use password_env or password_file"
         )
-    for key in block:
-        if key not in IMAP_KEYS:
-            raise ConfigError(file, f"{where}.{key}", "unknown key (see config/defaults.toml)")
+    check_table(file, where, block, IMAP_KEYS)
     values = {**IMAP_DEFAULTS, **block}
     for key, default in IMAP_DEFAULTS.items():
         values[key] = _typed(file, f"{where}.{key}", values[key], default)

@@ -11,6 +11,7 @@ import langcodes
 
 from config.calendar import PhaseConfig, check_within, parse_phases
 from config.errors import ConfigError
+from config.tables import array_of_tables, check_table
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -132,11 +133,7 @@ def parse_spaces(file: str, items: Any, domain: str, language: str) -> tuple[Spa
 
 
 def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
-    if not isinstance(item, dict):
-        raise ConfigError(file, key, "must be a table")
-    for name in item:
-        if name not in SPACE_KEYS:
-            raise ConfigError(file, f"{key}.{name}", "unknown key (see config/defaults.toml)")
+    check_table(file, key, item, SPACE_KEYS)
     slug = _text(file, f"{key}.slug", item.get("slug"), required=True)
     if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS or slug.endswith(("-request", "-owner")):
         raise ConfigError(
@@ -276,16 +273,8 @@ def _moderators(file: str, key: str, value: Any) -> tuple[str, ...]:
 
 
 def _questions(file: str, key: str, value: Any, languages: tuple[str, ...]) -> tuple[QuestionConfig, ...]:
-    if not isinstance(value, list):
-        raise ConfigError(file, key, "must be an array of tables: [[spaces.questions]]")
     questions: list[QuestionConfig] = []
-    for index, item in enumerate(value):
-        where = f"{key}[{index}]"
-        if not isinstance(item, dict):
-            raise ConfigError(file, where, "must be a table")
-        for name in item:
-            if name not in QUESTION_KEYS:
-                raise ConfigError(file, f"{where}.{name}", "unknown key (number, text)")
+    for where, item in array_of_tables(file, key, value, "spaces.questions", QUESTION_KEYS, "number, text"):
         number = item.get("number")
         if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 1000:
             raise ConfigError(file, f"{where}.number", f"{number!r} is not a number from 1 to 999")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from archive.dates import date_and_time
 from archive.models import Post
-from archive.outgoing import Letter, queue, replied_recently
+from archive.outgoing import queue, replied_recently
 from archive.site import summary
 from archive.spaces import space_row
 from archive.urls import post_url, space_url
@@ -55,15 +55,7 @@ def queue_calendar_reply(
         reference=f"P{post.id}",
         when=lambda moment_: date_and_time(moment_, language),
     )
-    letter = Letter(
-        to=recipient,
-        subject=subject,
-        text=text,
-        sender=mod.owner_address(space.slug),
-        sender_name=space.title,
-        in_reply_to=post.message_id,
-        references=tuple(post.references),
-    )
+    letter = mod.answer(post, space.slug, space.title, recipient, subject, text)
     queue(session, "calendar", letter, mod.settings.site.domain)
 
 

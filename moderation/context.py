@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
+from archive.outgoing import Letter
 from config.spaces import SpaceConfig
 from moderation.words import notice_words
 
@@ -16,6 +17,20 @@ class Moderation(Mailing):
     def render(self, template_name: str, language: str = "en", **values) -> tuple[str, str]:
         values.setdefault("moderation_help", notice_words(language)["help"])
         return super().render(template_name, language, **values)
+
+    def answer(
+        self, post: Post, slug: str, sender_name: str, recipient: str, subject: str, text: str
+    ) -> Letter:
+        """An automatic answer to a post's writer: from the space's owner address, in the post's thread."""
+        return Letter(
+            to=recipient,
+            subject=subject,
+            text=text,
+            sender=self.owner_address(slug),
+            sender_name=sender_name,
+            in_reply_to=post.message_id,
+            references=tuple(post.references),
+        )
 
     def space_of(self, session: Session, post: Post) -> tuple[Space, SpaceConfig | None]:
         space = session.get(Space, post.space_id)

@@ -97,15 +97,7 @@ def queue_receipt(
         reason=reason,
         url=post_url(site.base_url, space.slug, post.message_id),
     )
-    letter = Letter(
-        to=recipient,
-        subject=subject,
-        text=text,
-        sender=mod.owner_address(space.slug),
-        sender_name=space.title,
-        in_reply_to=post.message_id,
-        references=tuple(post.references),
-    )
+    letter = mod.answer(post, space.slug, space.title, recipient, subject, text)
     queue(session, f"receipt-{state}", letter, site.domain)
 
 
@@ -199,13 +191,4 @@ def queue_policy_refusal(
         reference=f"P{post.id}",
         domain=site.domain,
     )
-    letter = Letter(
-        to=recipient,
-        subject=subject,
-        text=text,
-        sender=mod.owner_address(slug),
-        sender_name=site.name,
-        in_reply_to=post.message_id,
-        references=tuple(post.references),
-    )
-    queue(session, "refusal", letter, site.domain)
+    queue(session, "refusal", mod.answer(post, slug, site.name, recipient, subject, text), site.domain)
