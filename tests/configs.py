@@ -79,3 +79,31 @@ def write_config(folder: Path, **options) -> Path:
 
 def make_settings(folder: Path, **options) -> Settings:
     return load_settings(write_config(folder, **options), env={})
+
+
+# A space only its members may read (moderated by mo@un.example), for the sign-in tests.
+PRIVATE_SPACE = """
+[[spaces]]
+slug = "inner"
+title = "Inner circle"
+visibility = "private"
+moderators = ["mo@un.example"]
+"""
+
+
+def phases(*spans: tuple[str, object, object, list[int]]) -> str:
+    """[[spaces.phases]] blocks of unece-review from (name as TOML, opens, closes, questions).
+
+    Dates are TOML dates or datetimes (written as UTC), so a test can place phases around now.
+    """
+    blocks = []
+    for name, opens, closes, questions in spans:
+        blocks.append(
+            f"[[spaces.phases]]\nname = {name}\nopens = {_toml_when(opens)}\n"
+            f"closes = {_toml_when(closes)}\nquestions = {questions}\n"
+        )
+    return "\n" + "".join(blocks)
+
+
+def _toml_when(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(value, "strftime") else str(value)

@@ -41,3 +41,12 @@ def reply(
         f"{quoted}\r\n"
     ).encode()
     return address, raw
+
+
+def decide(session, settings, post, now, verb: str = "approve", moderator: str = "mia@un.example") -> str:
+    """A moderator's decision on a post at a chosen time, through the same path as mail."""
+    from moderation.commands import Command
+    from moderation.context import Moderation
+    from moderation.decisions import Actor, apply
+
+    return apply(Moderation.at(settings, now), session, post, Command(verb), Actor(moderator, "test"))

@@ -6,20 +6,13 @@ import re
 
 import httpx2
 
+from tests.configs import PRIVATE_SPACE
 from tests.support.hubserver import HubServer, Sink, wait_for
-
-PRIVATE = """
-[[spaces]]
-slug = "inner"
-title = "Inner circle"
-visibility = "private"
-moderators = ["mo@un.example"]
-"""
 
 
 def test_a_reader_signs_in_with_the_emailed_link(tmp_path):
     with Sink() as sink:
-        hub = HubServer(tmp_path, sink.port, extra=PRIVATE).start()
+        hub = HubServer(tmp_path, sink.port, extra=PRIVATE_SPACE).start()
         try:
             hub.cli("members", "add", "--space", "inner", "--role", "reader", "ana@ngo.example")
             with httpx2.Client(base_url=hub.web_url, timeout=30, follow_redirects=False) as browser:

@@ -26,10 +26,8 @@ from digest.delivery import send_digests, send_each
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
 from tests.configs import make_settings
+from tests.moderation_helpers import decide
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 MODERATOR = "mo@un.example"
@@ -105,13 +103,7 @@ class Matrix:
         with session_scope(self.hub.engine) as session:
             post = session.exec(select(Post).where(Post.message_id == f"m{self.count}@x")).one()
             if approve and post.status == "held":
-                apply(
-                    Moderation.at(self.hub.settings, NOW),
-                    session,
-                    post,
-                    Command("approve"),
-                    Actor(MODERATOR, "t"),
-                )
+                decide(session, self.hub.settings, post, NOW, moderator=MODERATOR)
             return post
 
     def get(self, path: str, viewer: str):

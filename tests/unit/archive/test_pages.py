@@ -15,9 +15,8 @@ from archive.urls import message_hash
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
+from tests.configs import make_settings, phases
+from tests.moderation_helpers import decide
 
 NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
 
@@ -48,13 +47,7 @@ class Archive:
         if approve:
             with session_scope(self.hub.engine) as session:
                 post = session.exec(select(Post).order_by(col(Post.id).desc())).first()
-                apply(
-                    Moderation.at(self.hub.settings, NOW),
-                    session,
-                    post,
-                    Command("approve"),
-                    Actor("mia@un.example", "test"),
-                )
+                decide(session, self.hub.settings, post, NOW)
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, **kwargs)
@@ -160,7 +153,6 @@ def test_attachment_is_a_download_never_rendered(archive):
 
 def test_private_space_is_invisible(tmp_path, database):
     from gateway.hub import open_hub
-    from tests.configs import make_settings
 
     settings = make_settings(tmp_path, database=database)
     hub = open_hub(settings)
@@ -214,7 +206,6 @@ def test_participation_page_and_charts(archive):
 
 def test_site_templates_override_the_shipped_ones(tmp_path):
     from gateway.hub import open_hub
-    from tests.configs import make_settings
 
     own = tmp_path / "site-templates" / "web"
     own.mkdir(parents=True)
@@ -244,21 +235,17 @@ def test_the_space_page_filters_by_the_language_posts_are_written_in(archive):
 
 def test_the_space_page_shows_its_phases_and_the_current_one(tmp_path, database):
     from gateway.hub import open_hub
-    from tests.configs import make_settings
 
-    phases = """
-[[spaces.phases]]
-name = { en = "Before the review", fr = "Avant l'examen" }
-opens = 2024-01-10T00:00:00Z
-closes = 2099-01-31T23:59:59Z
-questions = [1]
-[[spaces.phases]]
-name = "After the review"
-opens = 2099-02-10T00:00:00Z
-closes = 2099-02-20T23:59:59Z
-questions = [2]
-"""
-    hub = open_hub(make_settings(tmp_path, database=database, dates=phases))
+    dates = phases(
+        (
+            """{ en = "Before the review", fr = "Avant l'examen" }""",
+            "2024-01-10T00:00:00Z",
+            "2099-01-31T23:59:59Z",
+            [1],
+        ),
+        ('"After the review"', "2099-02-10T00:00:00Z", "2099-02-20T23:59:59Z", [2]),
+    )
+    hub = open_hub(make_settings(tmp_path, database=database, dates=dates))
     page = Archive(hub).get("/unece-review/?lang=fr").text
     assert "Avant l&#39;examen" in page and "After the review" in page
     assert re.search(r'<li class="current">\s*<strong>Avant', page)
@@ -268,7 +255,6 @@ questions = [2]
 
 def test_space_titles_in_the_readers_language(tmp_path, database):
     from gateway.hub import open_hub
-    from tests.configs import make_settings
 
     extra = """
 [[spaces]]
@@ -289,24 +275,14 @@ moderators = ["mo@un.example"]
 
 def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
     from gateway.hub import open_hub
-    from tests.configs import make_settings
 
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day = dt.timedelta(days=1)
-    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
-    dates = f"""opens = {stamp(today - 10 * day)}
-closes = {stamp(today + 10 * day)}
-[[spaces.phases]]
-name = "First"
-opens = {stamp(today - 10 * day)}
-closes = {stamp(today - 2 * day)}
-questions = [1]
-[[spaces.phases]]
-name = "Second"
-opens = {stamp(today + 2 * day)}
-closes = {stamp(today + 10 * day)}
-questions = [2]
-"""
+    dates = f"opens = {today - 10 * day:%Y-%m-%dT%H:%M:%SZ}\ncloses = {today + 10 * day:%Y-%m-%dT%H:%M:%SZ}"
+    dates += phases(
+        ('"First"', today - 10 * day, today - 2 * day, [1]),
+        ('"Second"', today + 2 * day, today + 10 * day, [2]),
+    )
     hub = open_hub(make_settings(tmp_path, dates=dates))
     client = TestClient(make_app(hub.settings, hub.engine))
     index, space = client.get("/").text, client.get("/unece-review/").text

@@ -21,24 +21,14 @@ from config.database import session_scope
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
 from templates import environment
-from tests.configs import make_settings
+from tests.configs import make_settings, phases
+from tests.moderation_helpers import decide
 
-PHASES = """
-[[spaces.phases]]
-name = "Before the review"
-opens = 2024-01-01T00:00:00Z
-closes = 2024-01-31T23:59:59Z
-questions = [1]
-[[spaces.phases]]
-name = "After the review"
-opens = 2024-02-01T00:00:00Z
-closes = 2024-02-29T23:59:59Z
-questions = [2]
-"""
+PHASES = phases(
+    ('"Before the review"', "2024-01-01T00:00:00Z", "2024-01-31T23:59:59Z", [1]),
+    ('"After the review"', "2024-02-01T00:00:00Z", "2024-02-29T23:59:59Z", [2]),
+)
 TEXTS = {
     "en": "Our organisation runs legal clinics for migrant workers and their families in three cities.",
     "fr": "Notre organisation gère des cliniques juridiques pour les travailleurs migrants.",
@@ -75,8 +65,8 @@ def generated(tmp_path, database, seed: int = 7):
         if decision:
             with session_scope(hub.engine) as session:
                 post = session.exec(select(Post).where(Post.message_id == f"g{n}@x")).one()
-                later = Moderation.at(hub.settings, clock["now"] + dt.timedelta(hours=rng.randint(1, 48)))
-                apply(later, session, post, Command(decision), Actor("mia@un.example", "t"))
+                later = clock["now"] + dt.timedelta(hours=rng.randint(1, 48))
+                decide(session, hub.settings, post, later, decision)
     return hub
 
 
@@ -187,13 +177,7 @@ def test_posts_to_the_space_as_a_whole_are_reported_and_csv_cells_never_run(tmp_
     Worker(hub.settings, hub.engine, hub.spool).process_pending()
     with session_scope(hub.engine) as session:
         post = session.exec(select(Post).where(Post.message_id == "whole@x")).one()
-        apply(
-            Moderation.at(hub.settings, post.received_at),
-            session,
-            post,
-            Command("approve"),
-            Actor("mia@un.example", "t"),
-        )
+        decide(session, hub.settings, post, post.received_at)
         report = build_report(session, hub.settings, "unece-review")
     templates = environment()
     [row] = csv.DictReader(io.StringIO(render_report(report, "csv", templates)))

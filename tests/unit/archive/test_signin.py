@@ -15,20 +15,12 @@ from archive.signin import COOKIE
 from archive.spaces import space_row
 from config.database import session_scope
 from gateway.hub import open_hub
-from tests.configs import make_settings
+from tests.configs import PRIVATE_SPACE, make_settings
 from tests.moderation_helpers import body, parse
-
-PRIVATE = """
-[[spaces]]
-slug = "inner"
-title = "Inner circle"
-visibility = "private"
-moderators = ["mo@un.example"]
-"""
 
 
 def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
-    hub = open_hub(make_settings(tmp_path, database=database, extra=PRIVATE))
+    hub = open_hub(make_settings(tmp_path, database=database, extra=PRIVATE_SPACE))
     with session_scope(hub.engine) as session:
         add_member(session, space_row(session, "inner"), "ana@ngo.example", "reader", "test")
     client = TestClient(make_app(hub.settings, hub.engine), follow_redirects=False)

@@ -22,12 +22,9 @@ from gateway.hub import open_hub
 from gateway.jobs import digests
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
 from tests.configs import make_settings
 from tests.conftest import fresh_postgres_database
-from tests.moderation_helpers import body, outbox, parse
+from tests.moderation_helpers import body, decide, outbox, parse
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the web pages check tokens against the real clock
 REQUEST = "unece-review-request@hub.example.org"
@@ -56,13 +53,7 @@ class Hub:
         self.deliver(raw.encode(), "unece-review+q1@hub.example.org", "ana@ngo.example")
         with session_scope(self.hub.engine) as session:
             post = session.exec(select(Post).where(Post.message_id == mid)).one()
-            apply(
-                Moderation.at(self.hub.settings, self.now),
-                session,
-                post,
-                Command("approve"),
-                Actor("mia@un.example", "test"),
-            )
+            decide(session, self.hub.settings, post, self.now)
 
     def subscriber(self, address: str) -> Subscriber | None:
         with session_scope(self.hub.engine) as session:

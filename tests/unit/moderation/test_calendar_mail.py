@@ -12,22 +12,23 @@ from config.database import session_scope
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from tests.configs import make_settings
-from tests.moderation_helpers import body, outbox, parse
+from tests.configs import make_settings, phases
+from tests.moderation_helpers import body, decide, outbox, parse
 
-PHASES = """
-grace_days = 5
-[[spaces.phases]]
-name = { en = "Before the review", fr = "Avant l'examen" }
-opens = 2024-01-10T00:00:00Z
-closes = 2024-01-31T23:59:59Z
-questions = [1]
-[[spaces.phases]]
-name = { en = "After the review", fr = "Après l'examen" }
-opens = 2024-02-10T00:00:00Z
-closes = 2024-02-20T23:59:59Z
-questions = [2]
-"""
+PHASES = "\ngrace_days = 5" + phases(
+    (
+        """{ en = "Before the review", fr = "Avant l'examen" }""",
+        "2024-01-10T00:00:00Z",
+        "2024-01-31T23:59:59Z",
+        [1],
+    ),
+    (
+        """{ en = "After the review", fr = "Après l'examen" }""",
+        "2024-02-10T00:00:00Z",
+        "2024-02-20T23:59:59Z",
+        [2],
+    ),
+)
 SPACE = "unece-review@hub.example.org"
 
 
@@ -124,22 +125,13 @@ def test_the_digest_says_which_phase_is_open(calendar):
     from archive.spaces import space_row
     from digest import roster
     from digest.delivery import send_digests
-    from moderation.commands import Command
-    from moderation.context import Moderation
-    from moderation.decisions import Actor, apply
 
     calendar.now = at(1, 15)
     post = calendar.send("unece-review+q1@hub.example.org")
     with session_scope(calendar.hub.engine) as session:
         roster.add(session, space_row(session, "unece-review"), "reader@ngo.example", now=calendar.now)
         row = session.get(Post, post.id)
-        apply(
-            Moderation.at(calendar.hub.settings, calendar.now),
-            session,
-            row,
-            Command("approve"),
-            Actor("mia@un.example", "t"),
-        )
+        decide(session, calendar.hub.settings, row, calendar.now)
         assert send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly") == 1
     [digest] = outbox(calendar.hub, "digest")
     assert "Now: Before the review, 10–31 Jan 2024 (Q1)" in body(digest.raw)
@@ -150,9 +142,6 @@ def test_a_french_subscriber_gets_the_digest_in_french(calendar):
     from archive.spaces import space_row
     from digest import roster
     from digest.delivery import send_digests
-    from moderation.commands import Command
-    from moderation.context import Moderation
-    from moderation.decisions import Actor, apply
 
     calendar.now = at(1, 15)
     post = calendar.send("unece-review+q1@hub.example.org")
@@ -160,8 +149,7 @@ def test_a_french_subscriber_gets_the_digest_in_french(calendar):
         roster.add(
             session, space_row(session, "unece-review"), "lea@ong.example", language="fr", now=calendar.now
         )
-        apply(Moderation.at(calendar.hub.settings, calendar.now), session, session.get(Post, post.id),
-              Command("approve"), Actor("mia@un.example", "t"))  # fmt: skip
+        decide(session, calendar.hub.settings, session.get(Post, post.id), calendar.now)
         send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly")
     [digest] = outbox(calendar.hub, "digest")
     assert parse(digest.raw)["Subject"] == "[unece-review] Résumé hebdomadaire: 1 nouvelle contribution"

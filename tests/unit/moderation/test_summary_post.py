@@ -17,11 +17,8 @@ from digest.delivery import send_digests
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
 from tests.configs import make_settings
-from tests.moderation_helpers import body, outbox
+from tests.moderation_helpers import body, decide, outbox
 
 DATES = "opens = 2024-01-10T00:00:00Z\ncloses = 2024-02-20T23:59:59Z"
 SUMMARY_TO = "unece-review+summary@hub.example.org"
@@ -46,13 +43,7 @@ class Space:
     def approve(self, post: Post) -> None:
         with session_scope(self.hub.engine) as session:
             row = session.get(Post, post.id)
-            apply(
-                Moderation.at(self.hub.settings, self.now),
-                session,
-                row,
-                Command("approve"),
-                Actor("mia@un.example", "t"),
-            )
+            decide(session, self.hub.settings, row, self.now)
 
 
 def test_a_moderators_summary_is_held_then_pinned_digested_and_linked(tmp_path, database):
