@@ -7,12 +7,17 @@ import pwd
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tests.support.servers import find_binary, hand_over, require_or_skip, unprivileged_user
+from tests.support.servers import (
+    find_binary,
+    hand_over,
+    require_or_skip,
+    unprivileged_user,
+    wait_listening,
+)
 
 USER, PASSWORD = "consult@hub.example.org", "s3cret-imap"
 CONFIG = """\
@@ -99,15 +104,8 @@ class Dovecot:
                 stderr=errors,
                 start_new_session=True,  # a group of its own: stop() ends its imap processes too
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited {self.process.returncode}:{self._log_tail()}")
-            with suppress(OSError):
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"dovecot did not listen on port {self.port} within 20 s:{self._log_tail()}")
+        wait_listening(self.port, "dovecot", self._log_tail, died=lambda: self.process.poll() is not None)
+        return self
 
     def stop(self) -> None:
         """Like a server restart: every client connection is dropped (the master alone would leave them)."""

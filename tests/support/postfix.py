@@ -6,12 +6,11 @@ import os
 import pwd
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tests.support.servers import find_binary, hand_over, require_or_skip
+from tests.support.servers import find_binary, hand_over, require_or_skip, wait_listening
 
 MAIN_CF = """\
 compatibility_level = 3.6
@@ -97,13 +96,8 @@ class Postfix:
 
     def start(self) -> Postfix:
         self._postfix("start")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with suppress(OSError):
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"postfix did not listen on {self.port}:{self.log_tail()}")
+        wait_listening(self.port, "postfix", self.log_tail)
+        return self
 
     def stop(self) -> None:
         with suppress(RuntimeError, subprocess.TimeoutExpired):

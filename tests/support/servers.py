@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import socket
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,18 @@ def traversable(*paths: Path) -> Iterator[None]:
     finally:
         for folder, mode in changed.items():
             os.chmod(folder, stat.S_IMODE(mode))
+
+
+def wait_listening(
+    port: int, name: str, log_tail: Callable[[], str], died: Callable[[], bool] = lambda: False
+) -> None:
+    """Until 127.0.0.1:port takes a connection (20 s at most); a server that dies says so with its log."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if died():
+            raise RuntimeError(f"{name} exited:{log_tail()}")
+        with suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not listen on port {port} within 20 s:{log_tail()}")
