@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import select
@@ -134,7 +135,9 @@ def test_the_digest_says_which_phase_is_open(calendar):
         decide(session, calendar.hub.settings, row, calendar.now)
         assert send_digests(Mailing.at(calendar.hub.settings, calendar.now), session, "weekly") == 1
     [digest] = outbox(calendar.hub, "digest")
-    assert "Now: Before the review, 10–31 Jan 2024 (Q1)" in body(digest.raw)
+    # CLDR releases differ in the spaces around the dash (Babel 2.19 writes thin spaces): compare
+    # the words and dates, not the spacing.
+    assert re.search(r"Now: Before the review, 10\s*–\s*31\s+Jan\s+2024 \(Q1\)", body(digest.raw))
 
 
 def test_a_french_subscriber_gets_the_digest_in_french(calendar):
