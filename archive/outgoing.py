@@ -10,9 +10,20 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
+from archive import wire
+from archive.carry import carry_original, splice_original
 from archive.headers import clean_text
 from archive.models import OutgoingMail
 from config.database import utcnow
+
+
+@dataclass(frozen=True)
+class Part:
+    """A file carried with a letter."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -29,54 +40,75 @@ class Letter:
     references: tuple[str, ...] = ()
     auto_submitted: str = "auto-replied"
     reply_to: str = ""
-    original: bytes | None = None  # attached, byte for byte, as message/rfc822
+    original: bytes | None = None  # attached as message/rfc822 where that is safe (archive.carry)
+    attachments: tuple[Part, ...] = ()
     message_id: str | None = None  # keep a post's own id, so subscribers' replies thread
-    extra: dict[str, str] = field(default_factory=dict)
+    list_id: tuple[str, str] | None = None  # (the list's name, its id): RFC 2919
+    extra: dict[str, str] = field(default_factory=dict)  # ASCII structured values (List-*, ...)
+
+
+# Headers are written by archive.wire and set raw: the library must not fold them again.
+POLICY = email.policy.SMTP.clone(refold_source="none")
 
 
 def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
-    """(Message-ID, bytes). CR/LF never survives into a header (CVE-2024-6923)."""
-    msg = email.message.EmailMessage(policy=email.policy.SMTP)
-    message_id = (
-        f"<{clean_text(letter.message_id, 900)}>"
-        if letter.message_id
-        else email.utils.make_msgid(domain=domain)
-    )
-    msg["From"] = email.utils.formataddr((clean_text(letter.sender_name, 200), clean_text(letter.sender)))
-    msg["To"] = clean_text(letter.to)
-    msg["Subject"] = clean_text(letter.subject, 400)
-    msg["Date"] = email.utils.format_datetime(utcnow())
-    msg["Message-ID"] = message_id
-    if letter.auto_submitted:  # list mail is a person's words passed on, not an automatic answer
-        msg["Auto-Submitted"] = letter.auto_submitted
-    msg["X-Hubmail-Loop"] = domain  # our own mail coming back is discarded (moderation.rules.loop)
-    if letter.reply_to:
-        msg["Reply-To"] = clean_text(letter.reply_to)
-    if letter.in_reply_to:
-        msg["In-Reply-To"] = f"<{clean_text(letter.in_reply_to, 900)}>"
-        chain = [*letter.references, letter.in_reply_to][-20:]
-        msg["References"] = " ".join(f"<{clean_text(i, 900)}>" for i in chain)
-    for name, value in letter.extra.items():
-        msg[clean_text(name, 80)] = clean_text(value, 2000)
-    msg.set_content(letter.text)
+    """(Message-ID, bytes). CR/LF never survives into a header (CVE-2024-6923), NUL and bare CR
+    never reach the body, and every header reads back exactly under a strict parser."""
+    message_id = clean_text(letter.message_id, 900) if letter.message_id else ""
+    message_id = message_id or email.utils.make_msgid(domain=domain).strip("<>")
+    msg = email.message.EmailMessage(policy=POLICY)
+    for name, value in _headers(letter, domain, message_id):
+        msg.set_raw(name, value)
+    msg.set_content(body_text(letter.text))
     if letter.html is not None:
-        msg.add_alternative(letter.html, subtype="html")
+        msg.add_alternative(body_text(letter.html), subtype="html")
+    for part in letter.attachments:
+        maintype, _, subtype = part.content_type.partition("/")
+        msg.add_attachment(part.data, maintype=maintype, subtype=subtype, filename=part.filename)
     if letter.original is None:
-        return message_id.strip("<>"), msg.as_bytes()
-    msg.make_mixed()
-    return message_id.strip("<>"), _attach_original(msg.as_bytes(), msg.get_boundary(), letter.original)
+        return message_id, msg.as_bytes()
+    carried = carry_original(letter.original)
+    if carried is not None:
+        msg.make_mixed()
+        outer, boundary = msg.as_bytes(), msg.get_boundary()
+        if f"--{boundary}".encode() not in carried:
+            return message_id, splice_original(outer, boundary, carried)
+    # Unsafe to show as a message: a file the moderator may still open.
+    msg.add_attachment(letter.original, maintype="application", subtype="octet-stream", filename="original.eml")
+    return message_id, msg.as_bytes()
 
 
-def _attach_original(outer: bytes, boundary: str, original: bytes) -> bytes:
-    """Splice the original in byte for byte: re-serialising a broken message could fail or alter it."""
-    closing = f"--{boundary}--".encode()
-    body = original.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    part = (
-        f"--{boundary}\r\nContent-Type: message/rfc822\r\n"
-        'Content-Disposition: attachment; filename="original.eml"\r\n\r\n'
-    ).encode()
-    head, _, tail = outer.rpartition(closing)
-    return head + part + body + (b"" if body.endswith(b"\r\n") else b"\r\n") + closing + tail
+def _headers(letter: Letter, domain: str, message_id: str) -> list[tuple[str, str]]:
+    name = wire.display_name(clean_text(letter.sender_name, 200))
+    headers = [
+        ("From", wire.mailbox("From", name, clean_text(letter.sender))),
+        ("To", clean_text(letter.to)),
+        ("Subject", wire.unstructured("Subject", clean_text(letter.subject, 400))),
+        ("Date", email.utils.format_datetime(utcnow())),
+        ("Message-ID", f"<{message_id}>"),
+    ]
+    if letter.auto_submitted:  # list mail is a person's words passed on, not an automatic answer
+        headers.append(("Auto-Submitted", letter.auto_submitted))
+    headers.append(("X-Hubmail-Loop", domain))  # our own mail coming back is discarded (rules.loop)
+    if letter.reply_to:
+        headers.append(("Reply-To", clean_text(letter.reply_to)))
+    if letter.in_reply_to:
+        headers.append(("In-Reply-To", f"<{clean_text(letter.in_reply_to, 900)}>"))
+        chain = [f"<{clean_text(i, 900)}>" for i in [*letter.references, letter.in_reply_to][-20:]]
+        headers.append(("References", wire.fold("References", chain)))
+    if letter.list_id:
+        title, list_id = letter.list_id
+        list_name = wire.display_name(clean_text(title, 200))
+        headers.append(("List-Id", wire.phrase("List-Id", list_name, f"<{clean_text(list_id, 200)}>")))
+    for header, value in letter.extra.items():
+        words = clean_text(value, 2000).encode("ascii", "replace").decode().split()
+        headers.append((clean_text(header, 80), wire.fold(header, words)))
+    return headers
+
+
+def body_text(text: str) -> str:
+    """Line ends as LF (the generator writes CRLF) and no NUL: relays refuse bare CR and NUL."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def queue(session: Session, kind: str, letter: Letter, domain: str, envelope_from: str = "") -> OutgoingMail:
