@@ -123,7 +123,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
         return _download(path.read_bytes(), meta["filename"])
 
     async def style(request: Request) -> Response:
-        css = archive.templates.get_template("web/style.css").render()
+        css = archive.templates("en").get_template("web/style.css").render()
         return Response(css, media_type="text/css", headers={**SAFE_HEADERS, "Cache-Control": "max-age=3600"})
 
     return [

@@ -1,40 +1,68 @@
-"""What code that writes mail needs at hand: settings, templates and the time, passed explicitly."""
+"""What code that writes mail needs at hand: settings, the time, and templates in each language."""
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass
 
+import css_inline
 import jinja2
+from babel.support import NullTranslations
 
 from config import Settings
-from templates import environment
+from templates import environment, translations
+
+INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+WIDTH = 72  # text mail paragraphs are wrapped here; indented lines (commands, links) never are
 
 
 @dataclass
 class Mailing:
     settings: Settings
     now: dt.datetime
-    templates: jinja2.Environment
 
     @classmethod
     def at(cls, settings: Settings, now: dt.datetime):
-        return cls(settings, now, environment())
+        return cls(settings, now)
 
-    def render(self, template_name: str, language: str = "en", **values) -> tuple[str, str]:
-        """(subject, text) of a mail template whose first line is 'Subject: ...'."""
-        template = self.templates.select_template(
-            [f"mail/{language}/{template_name}", f"mail/en/{template_name}", f"mail/{template_name}"]
-        )
+    def templates(self, language: str) -> jinja2.Environment:
+        return environment(self.settings.templates_path, language or self.settings.site.language)
+
+    def words(self, language: str) -> NullTranslations:
+        """The catalog, for sentences made in code (gettext, ngettext, pgettext)."""
+        return translations(language or self.settings.site.language, self.settings.templates_path)
+
+    def render(
+        self, template_name: str, language: str = "", wrap_lines: bool = True, **values
+    ) -> tuple[str, str]:
+        """(subject, text) of a mail template whose first line is 'Subject: ...'.
+
+        wrap_lines=False leaves people's own words (posts in copies and digests) as they wrote them."""
+        template = self.templates(language).get_template(f"mail/{template_name}")
         text = template.render(site_name=self.settings.site.name, **values)
         first, _, rest = text.partition("\n")
-        return first.removeprefix("Subject:").strip(), rest.lstrip("\n")
+        rest = rest.lstrip("\n")
+        return first.removeprefix("Subject:").strip(), wrap(rest) if wrap_lines else rest
 
-    def render_html(self, template_name: str, **values) -> str:
-        return self.templates.get_template(f"mail/{template_name}").render(**values)
+    def render_html(self, template_name: str, language: str = "", **values) -> str:
+        """An HTML mail with its styles inlined: many mail clients drop <style> blocks."""
+        template = self.templates(language).get_template(f"mail/{template_name}")
+        return INLINER.inline(template.render(site_name=self.settings.site.name, **values))
 
     def owner_address(self, slug: str) -> str:
         return f"{slug}-owner@{self.settings.site.domain}"
 
     def space_address(self, slug: str, detail: str = "") -> str:
         return f"{slug}{detail}@{self.settings.site.domain}"
+
+
+def wrap(text: str) -> str:
+    """Long paragraph lines wrapped at WIDTH, so translations need no line breaks of their own."""
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= WIDTH or line[:1].isspace():
+            lines.append(line)
+        else:
+            lines.extend(textwrap.wrap(line, WIDTH, break_long_words=False, break_on_hyphens=False) or [""])
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, LargeBinary, String, Text, UniqueConstraint, false
@@ -37,6 +38,15 @@ class Question(SQLModel, table=True):
     number: int
     text: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     retired: bool = False
+
+
+class PostStatus(StrEnum):
+    """Where a post stands; stored as its value."""
+
+    HELD = "held"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    DISCARDED = "discarded"
 
 
 class Post(SQLModel, table=True):

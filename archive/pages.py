@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+import jinja2
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
@@ -16,14 +16,15 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archive.i18n import LANGUAGES, choose_language, translator
+from archive.i18n import choose_language
 from archive.signin import COOKIE, viewer_of
 from archive.spaces import title_in
 from archive.urls import message_hash
 from archive.visibility import ANONYMOUS, Viewer, gives_raw_mail
 from config import Settings
 from config.database import utcnow
-from templates import environment
+from config.errors import said
+from templates import environment, languages, translations
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -46,23 +47,28 @@ class Archive:
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
-        override = Path(settings.web.templates_dir) if settings.web.templates_dir else None
-        if override is not None and not override.is_absolute():
-            override = settings.path.parent / override
-        self.templates = environment(override)
-        self.templates.globals.update(
-            message_hash=message_hash,
-            show_addresses=settings.web.show_addresses,
-            base_url=settings.site.base_url.rstrip("/"),
-            title_in=self.title_in,
-            gives_raw_mail=gives_raw_mail,
-        )
+        self.languages = languages(settings.templates_path)
+        self.globals = {
+            "message_hash": message_hash,
+            "show_addresses": settings.web.show_addresses,
+            "base_url": settings.site.base_url.rstrip("/"),
+            "title_in": self.title_in,
+            "gives_raw_mail": gives_raw_mail,
+        }
+
+    def templates(self, language: str) -> jinja2.Environment:
+        """The templates speaking `language` (its catalog, its dates), with the archive's helpers."""
+        env = environment(self.settings.templates_path, language)
+        env.globals.update(self.globals)
+        return env
+
+    def said(self, reason: str, language: str) -> str:
+        """A Reason (or any text) in the reader's language."""
+        return said(reason, translations(language, self.settings.templates_path).gettext)
 
     def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
-        text = self.templates.get_template(f"web/{name}").render(
-            _=translator(language),
-            lang=language,
-            languages=LANGUAGES,
+        text = self.templates(language).get_template(f"web/{name}").render(
+            languages=self.languages,
             request_path=request.url.path,
             now=utcnow(),
             signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
@@ -81,11 +87,11 @@ class Archive:
             return ANONYMOUS
         return viewer_of(self.settings.site.secret_key, session, self.settings, cookie, utcnow())
 
-    def language(self, request: Request, offered: tuple[str, ...] | list[str] = LANGUAGES) -> str:
+    def language(self, request: Request, offered: tuple[str, ...] | list[str] = ()) -> str:
         return choose_language(
             request.query_params.get("lang"),
             request.headers.get("accept-language", ""),
-            tuple(offered) or (self.settings.site.language,),
+            tuple(offered) or self.languages,
         )
 
 

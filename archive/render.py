@@ -110,6 +110,24 @@ def _quote(lines: list[str]) -> str:
     return f'<details class="quote"><summary>{len(lines)} quoted lines</summary>{inner}</details>'
 
 
+def mail_html(post) -> str:
+    """A post's body for HTML mail: its text with line breaks kept and quotes as blockquotes (mail
+    clients show no <details>), or its sanitized HTML."""
+    if not post.body_text.strip():
+        return post.display_html or sanitize_html(post.body_html or "")
+    blocks, quoted = [], []
+    for line in [*post.body_text.replace("\r\n", "\n").strip("\n").split("\n"), None]:
+        if line is not None and line.lstrip().startswith(">"):
+            quoted.append(_linkify(line.lstrip()[1:].lstrip()))
+            continue
+        if quoted:
+            blocks.append("<blockquote>" + "<br>\n".join(quoted) + "</blockquote>")
+            quoted = []
+        if line is not None:
+            blocks.append(_linkify(line) + "<br>")
+    return "\n".join(blocks)
+
+
 def body_html(body_text: str, body_html_source: str) -> str:
     """What a page shows for a post: its text when it has one, else its sanitized HTML."""
     if body_text.strip():

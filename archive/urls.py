@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from urllib.parse import quote
 
 
 def message_hash(message_id: str) -> str:
@@ -17,3 +18,9 @@ def space_url(base_url: str, slug: str) -> str:
 
 def post_url(base_url: str, slug: str, message_id: str) -> str:
     return f"{space_url(base_url, slug)}message/{message_hash(message_id)}/"
+
+
+def attachment_url(base_url: str, slug: str, post, index: int) -> str:
+    """A post's attachment in the archive (always served as a download)."""
+    filename = post.attachments[index]["filename"] or "attachment"
+    return f"{post_url(base_url, slug, post.message_id)}{index}/{quote(filename)}"

@@ -27,6 +27,7 @@ class SiteSettings:
     secret_key: str
     language: str
     name: str
+    operator: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class OutboundSettings:
     timeout: int
     retry_seconds: int
     replies_per_hour: int
+    maildir: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class DigestSettings:
     weekly_day: str
     weekly_time: str
     daily_time: str
+    attachments_max_bytes: int
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,18 @@ class Settings:
     @property
     def database_url(self) -> str:
         return self.site.database or f"sqlite:///{self.data_path / 'hubmail.sqlite3'}"
+
+    @property
+    def templates_path(self) -> Path | None:
+        """The site's own templates and catalogs ([web] templates_dir), for pages and mail alike."""
+        if not self.web.templates_dir:
+            return None
+        return (self.path.parent / self.web.templates_dir).resolve()
+
+    @property
+    def maildir_path(self) -> Path | None:
+        """Where outgoing mail is delivered instead of a relay ([outbound] maildir), if set."""
+        return (self.path.parent / self.outbound.maildir).resolve() if self.outbound.maildir else None
 
     def space(self, slug: str) -> SpaceConfig | None:
         return next((s for s in self.spaces if s.slug == slug), None)

@@ -16,7 +16,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from config.errors import HubmailError
+from config.errors import N_, Refusal
 
 TOKEN = re.compile(r"^([hscubla])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
 # hold notice, moderators' summary, subscription confirmation, unsubscribe link, bounce (VERP),
@@ -32,8 +32,8 @@ KINDS = {
 }
 
 
-class InvalidToken(HubmailError):
-    """The token is malformed, forged, for someone else, or expired; the text says which."""
+class InvalidToken(Refusal):
+    """The token is malformed, forged, for someone else, or expired; the reason says which."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def peek(token: str) -> Claims:
     """What a token claims to be, before anyone has checked it (to look up its binding)."""
     match = TOKEN.match(token.strip().lower())
     if not match:
-        raise InvalidToken("this address is not one we issued")
+        raise InvalidToken(N_("this address is not one we issued"))
     letter, target, expiry, _ = match.groups()
     when = dt.datetime.fromtimestamp(int(expiry, 36), dt.UTC)
     return Claims(KINDS[letter], int(target, 36), when)
@@ -82,7 +82,7 @@ def check_token(secret: str, token: str, moderator: str, now: dt.datetime, bindi
     claims = peek(token)
     body, _, mac = token.strip().lower().rpartition("-")
     if not hmac.compare_digest(mac, _mac(secret, body, moderator, binding)):
-        raise InvalidToken("this reply address was not issued to you for this message")
+        raise InvalidToken(N_("this reply address was not issued to you for this message"))
     if now > claims.expires:
-        raise InvalidToken(f"this reply address expired on {claims.expires:%d %B %Y}")
+        raise InvalidToken(N_("this reply address expired on %(date)s"), date=claims.expires.date().isoformat())
     return claims

@@ -11,6 +11,7 @@ from archive.mailing import Mailing
 from archive.members import moderators_of
 from archive.models import Space
 from archive.outgoing import Letter, queue
+from config.errors import N_
 from config.tokens import InvalidToken, check_token, peek
 from digest.models import Subscriber
 
@@ -23,7 +24,7 @@ def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes, hard:
         claims = peek(token)
         subscriber = session.get(Subscriber, claims.target) if claims.kind == "bounce" else None
         if subscriber is None:
-            raise InvalidToken("names no subscriber")
+            raise InvalidToken(N_("names no subscriber"))
         check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now)
     except InvalidToken as exc:
         return f"ignored bounce: {exc}"
@@ -49,13 +50,22 @@ def _is_hard(raw: bytes) -> bool:
 def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) -> None:
     space = session.get(Space, subscriber.space_id)
     config = mail.settings.space(space.slug)
+    moderators = moderators_of(session, config) if config else []
+    working = config.languages[0] if config else mail.settings.site.language
     # The subscriber too, in case the address works again: then it knows why mail stopped.
-    for moderator in (*(moderators_of(session, config) if config else ()), subscriber.address):
+    for recipient, language in [*((m, working) for m in moderators), (subscriber.address, subscriber.language)]:
+        subject, text = mail.render(
+            "bounce_notice.txt",
+            language or working,
+            slug=space.slug,
+            address=subscriber.address,
+            score=int(subscriber.bounce_score),
+            request_address=mail.space_address(space.slug, "-request"),
+        )
         letter = Letter(
-            to=moderator,
-            subject=f"[{space.slug}] delivery to {subscriber.address} suspended",
-            text=f"Mail to {subscriber.address} bounced {subscriber.bounce_score:.0f} times; "
-            "hubmail stopped sending to it. It can subscribe again.\n",
+            to=recipient,
+            subject=subject,
+            text=text,
             sender=mail.owner_address(space.slug),
             auto_submitted="auto-generated",
         )

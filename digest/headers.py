@@ -36,10 +36,10 @@ def bounce_address(mail: Mailing, subscriber: Subscriber) -> str:
     return f"bounces+{token}@{mail.settings.site.domain}"
 
 
-def list_headers(mail: Mailing, slug: str, title: str, subscriber: Subscriber, archived_at: str = "") -> dict:
+def list_headers(mail: Mailing, slug: str, subscriber: Subscriber, archived_at: str = "") -> dict:
+    """The ASCII list headers; List-Id, which carries the space's title, is the Letter's list_id."""
     domain, base = mail.settings.site.domain, mail.settings.site.base_url
     headers = {
-        "List-Id": f"{title} <{slug}.{domain}>",
         "List-Post": f"<mailto:{slug}@{domain}>",
         "List-Archive": f"<{space_url(base, slug)}>",
         "List-Help": f"<mailto:{slug}-request@{domain}?subject=help>",

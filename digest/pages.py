@@ -14,16 +14,13 @@ from config.database import session_scope, utcnow
 from config.tokens import InvalidToken
 from digest.requests import apply_token, web_subscribe
 
-WORDS = {
-    "unsubscribe": ("Stop following this space?", "Unsubscribe"),
-    "confirm": ("Follow this space by email?", "Confirm"),
-}
+KINDS = ("unsubscribe", "confirm")
 
 
 def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
     async def action(request: Request) -> Response:
         kind, token = request.path_params["kind"], request.path_params["token"]
-        if kind not in WORDS:
+        if kind not in KINDS:
             raise NotFound
         with session_scope(archive.engine) as session:
             # Every space, readable or not: the signed token is the proof, not a session.
@@ -32,12 +29,11 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
                 raise NotFound
             language = archive.language(request, space.languages)
             if request.method == "GET":  # a link previewer must not unsubscribe anyone: ask first
-                question, button = WORDS[kind]
-                return _page(archive, request, language, space, question=question, button=button)
+                return _page(archive, request, language, space, ask=kind)
             try:
                 done = apply_token(Mailing.at(archive.settings, utcnow()), session, space, token)
             except InvalidToken as exc:
-                response = _page(archive, request, language, space, done=f"This link does not work: {exc}")
+                response = _page(archive, request, language, space, done="refused", reason=archive.said(exc.reason, language))
                 response.status_code = 400
                 return response
         return _page(archive, request, language, space, done=done)
@@ -60,13 +56,12 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
                 request,
                 archive.language(request, space.languages),
                 space,
-                done="If this address can follow the space, a confirmation was sent to it",
+                done="asked",
             )
 
     return [("/{slug}/subscribe", subscribe, ["POST"]), ("/{slug}/{kind}/{token}", action, ["GET", "POST"])]
 
 
-def _page(archive: Archive, request: Request, language: str, space, question="", button="", done=""):
-    return archive.render(
-        request, "subscription.html", language, space=space, question=question, button=button, done=done
-    )
+def _page(archive: Archive, request: Request, language: str, space, ask="", done="", reason=""):
+    """ask: confirm or unsubscribe (the button); done: confirm, unsubscribe, asked or refused."""
+    return archive.render(request, "subscription.html", language, space=space, ask=ask, done=done, reason=reason)

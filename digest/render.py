@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from markupsafe import Markup
 from sqlmodel import Session, select
 
-from archive.dates import long_date, span
+from archive.commandlines import without_reply_prefix
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
+from archive.render import mail_html
 from archive.spaces import title_in
-from archive.urls import post_url
+from archive.urls import attachment_url, post_url
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_url
 from digest.models import Subscriber
-from digest.words import words
+from templates.dates import long_date, span
+
+UNSUBSCRIBE = "hubmail-unsubscribe-placeholder"  # each subscriber's own link, put in per letter
 
 
 @dataclass
@@ -25,7 +29,7 @@ class Section:
     posts: list[Post]
 
 
-def sections(session: Session, space: Space, posts: list[Post], language: str) -> list[Section]:
+def sections(mail: Mailing, session: Session, space: Space, posts: list[Post], language: str) -> list[Section]:
     """Posts grouped by guiding question (general discussion last), each thread kept together."""
     questions = {q.id: q for q in session.exec(select(Question).where(Question.space_id == space.id))}
     groups: dict[int | None, list[Post]] = {}
@@ -38,7 +42,7 @@ def sections(session: Session, space: Space, posts: list[Post], language: str) -
         title = (
             f"Q{question.number}: " + (question.text.get(language) or next(iter(question.text.values())))
             if question
-            else words(language)["general"]
+            else mail.words(language).gettext("General discussion")
         )
         result.append(
             Section(title, sorted(groups[qid], key=lambda p: (p.thread_id or p.id, p.published_at, p.id)))
@@ -46,14 +50,16 @@ def sections(session: Session, space: Space, posts: list[Post], language: str) -
     return result
 
 
+def reply_subject(subject: str) -> str:
+    """'Re: ' once, however many reply prefixes (in any language) the subject already has."""
+    return f"Re: {without_reply_prefix(subject)}"
+
+
 def reply_link(mail: Mailing, space: Space, post: Post) -> str:
     """mailto: whose In-Reply-To names the post, so a reply from the digest joins its thread."""
-    subject = quote(f"Re: {post.subject}"[:200])
+    subject = quote(reply_subject(post.subject)[:200])
     parent = quote(f"<{post.message_id}>")
     return f"mailto:{mail.space_address(space.slug)}?subject={subject}&In-Reply-To={parent}"
-
-
-UNSUBSCRIBE = "\x00unsubscribe\x00"  # stands for each subscriber's own link in a shared rendering
 
 
 def digest_letter(
@@ -73,16 +79,18 @@ def digest_letter(
         cache[key] = _render(mail, session, space, posts, language, subscriber.mode)
     subject, text, html = cache[key]
     link = unsubscribe_url(mail, space.slug, subscriber)
+    title = title_in(mail.settings, space, language)
     return Letter(
         to=subscriber.address,
         subject=subject,
         text=text.replace(UNSUBSCRIBE, link),
         html=html.replace(UNSUBSCRIBE, link),
         sender=mail.space_address(space.slug),
-        sender_name=space.title,
+        sender_name=title,
         reply_to=mail.space_address(space.slug),
         auto_submitted="",
-        extra=list_headers(mail, space.slug, space.title, subscriber),
+        list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
+        extra=list_headers(mail, space.slug, subscriber),
     )
 
 
@@ -92,11 +100,15 @@ def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     here = moment(config, mail.now) if config else None
     if here is None or here.phase is None:
         return ""
-    name = here.phase.name_in(language, config.languages[0])
-    dates = span(here.phase.opens, here.phase.closes, language)
-    questions = ", ".join(f"Q{n}" for n in here.phase.questions)
-    label = words(language)["now" if here.state == "open" else "next"]
-    return f"{label}: {name}, {dates} ({questions})"
+    words = mail.words(language)
+    values = {
+        "name": here.phase.name_in(language, config.languages[0]),
+        "dates": span(here.phase.opens, here.phase.closes, language),
+        "questions": ", ".join(f"Q{n}" for n in here.phase.questions),
+    }
+    if here.state == "open":
+        return words.gettext("Now: %(name)s, %(dates)s (%(questions)s)") % values
+    return words.gettext("Next: %(name)s, %(dates)s (%(questions)s)") % values
 
 
 def _render(
@@ -105,17 +117,17 @@ def _render(
     base = mail.settings.site.base_url
     values = {
         "space": space,
-        "sections": sections(session, space, posts, language),
+        "sections": sections(mail, session, space, posts, language),
         "count": len(posts),
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
+        "attachment_url": lambda post, index: attachment_url(base, space.slug, post, index),
+        "body_html": lambda post: Markup(mail_html(post)),  # sanitized at publication, or escaped here
         "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
-        "t": words(language),
         "title": title_in(mail.settings, space, language),
-        "lang": language,
         "unsubscribe": UNSUBSCRIBE,
         "mode": mode,
     }
-    subject, text = mail.render("digest.txt", language, **values)
-    return subject, text, mail.render_html("digest.html", **values)
+    subject, text = mail.render("digest.txt", language, wrap_lines=False, **values)
+    return subject, text, mail.render_html("digest.html", language, **values)

@@ -3,26 +3,54 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+from dataclasses import dataclass
+from enum import StrEnum
 
+from babel.support import NullTranslations
 from sqlmodel import Session
 
+from archive.commandlines import command_lines, english_words, translated_verbs, verb_table
 from archive.mailing import Mailing
 from archive.members import role_of
 from archive.models import Space
 from archive.outgoing import Letter, queue, replied_recently
 from archive.parsing import ParsedMessage
-from archive.replytext import typed_lines
-from archive.spaces import space_row
+from archive.spaces import space_row, title_in
 from archive.store import command_seen, record_command
+from archive.urls import space_url
+from config.errors import N_
 from config.spaces import is_address, is_language
 from config.tokens import InvalidToken, check_token, make_token, peek
 from digest.models import MODES, Subscriber
 from digest.roster import find_subscriber
 
 CONFIRM_DAYS = 7
-VERBS = ("subscribe", "unsubscribe", "language", "status", "help")
-PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|rv)\s*:\s*)+", re.IGNORECASE)
+MAX_LINES = 5  # a request is a few command lines; a letter to -request gets the help
+
+
+class Verb(StrEnum):
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    LANGUAGE = "language"
+    STATUS = "status"
+    HELP = "help"
+
+
+VERBS = frozenset(Verb)
+
+
+def verb_words(words: NullTranslations) -> dict[str, str]:
+    """The commands and delivery modes in a catalog's language; the English ones always work too."""
+    return {
+        "subscribe": words.pgettext("command", "subscribe"),
+        "unsubscribe": words.pgettext("command", "unsubscribe"),
+        "language": words.pgettext("command", "language"),
+        "status": words.pgettext("command", "status"),
+        "help": words.pgettext("command", "help"),
+        "each": words.pgettext("command", "each"),
+        "daily": words.pgettext("command", "daily"),
+        "weekly": words.pgettext("command", "weekly"),
+    }
 
 
 def handle_request(
@@ -37,41 +65,95 @@ def handle_request(
     elif not message.from_addr:
         outcome = f"ignored: unclear sender ({message.from_problem})"
     else:
-        outcome = _command(mail, session, space, message)
+        outcome = _commands(mail, session, space, message)
     record_command(session, "request", message, raw, outcome, mail.now)
     return outcome
 
 
-def first_command(message: ParsedMessage) -> list[str]:
-    """The first line that starts with a known word, from the Subject or the text the sender typed."""
-    candidates = [PREFIX.sub("", message.subject or ""), *typed_lines(message.body_text, 20)]
-    for line in candidates:
-        words = line.lower().split()
-        if words and words[0] in VERBS:
-            return words
-    return []
+def request_lines(message: ParsedMessage, override_dir=None) -> list[list[str]]:
+    """Each line of the Subject and the typed text that starts with a command, as English words."""
+    table = verb_table(verb_words, override_dir)
+    found = []
+    for line in command_lines(message.subject, message.body_text, message.body_html, 20):
+        words = english_words(line.lower(), table)
+        if words and words[0] in VERBS and len(found) < MAX_LINES:
+            found.append(words)
+    return found
 
 
-def _command(mail: Mailing, session: Session, space: Space, message: ParsedMessage) -> str:
-    words = first_command(message)
+def _commands(mail: Mailing, session: Session, space: Space, message: ParsedMessage) -> str:
+    """Each command line in order ("subscribe daily", then "language fr"); one reply for them all."""
+    lines = request_lines(message, mail.settings.templates_path)
     address = message.from_addr
     subscriber = find_subscriber(session, space.id, address)
-    verb, args = (words[0], words[1:]) if words else ("help", [])
-    if verb == "subscribe":
-        return _subscribe(mail, session, space, subscriber, address, message.from_name, args)
-    if verb == "unsubscribe" and subscriber and subscriber.status == "active":
-        _ask(mail, session, space, subscriber, "unsubscribe")
-        return "unsubscribe confirmation sent"
-    if verb == "language" and subscriber and args and is_language(args[0]) and args[0] in space.languages:
-        subscriber.language = args[0]
-        session.add(subscriber)
-        return _answer(mail, session, space, address, "request_done.txt", f"language set to {args[0]}")
-    if verb == "status":
-        state = f"{subscriber.status}, {subscriber.mode}" if subscriber else "not subscribed"
-        return _answer(mail, session, space, address, "request_done.txt", f"your subscription: {state}")
-    return _answer(
-        mail, session, space, address, "request_help.txt", f"help sent ({' '.join(words) or 'no command'})"
-    )
+    said_of: list[Said] = []
+    for verb, *args in lines or [["help"]]:
+        if verb == Verb.HELP:
+            return _help(mail, session, space, address, subscriber, understood=bool(lines))
+        if verb == Verb.SUBSCRIBE:
+            subscriber, said = _subscribe(mail, session, space, subscriber, address, message.from_name, args)
+        elif verb == Verb.LANGUAGE:
+            said = _language(space, subscriber, args)
+        elif verb == Verb.UNSUBSCRIBE and subscriber and subscriber.status == "active":
+            said = Said(Did.UNSUBSCRIBE_ASKED)
+        elif verb == Verb.UNSUBSCRIBE:
+            said = Said(Did.NOT_SUBSCRIBED)
+        else:
+            said = Said(Did.STATUS, subscriber.status if subscriber else "", subscriber.mode if subscriber else "")
+        said_of.append(said)
+    for said in said_of:  # the confirmations go out in the language the message asked for, if any
+        if said.did in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED):
+            _ask(mail, session, space, subscriber, "confirm" if said.did == Did.CONFIRM_SENT else "unsubscribe")
+    answers = [s for s in said_of if s.did not in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED)]
+    if answers:
+        _answer(mail, session, space, address, subscriber, answers)
+    return "; ".join(str(s) for s in said_of)
+
+
+class Did(StrEnum):
+    CONFIRM_SENT = "confirmation sent"
+    MODE_SET = "delivery set"
+    MEMBERS_ONLY = "members only"
+    LANGUAGE_SET = "language set"
+    LANGUAGE_UNKNOWN = "language not offered"
+    NOT_SUBSCRIBED = "not subscribed"
+    UNSUBSCRIBE_ASKED = "unsubscribe confirmation sent"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class Said:
+    """What one command line did; made into words in the subscriber's language for the reply."""
+
+    did: Did
+    status: str = ""  # status, or the language code (language set / not offered)
+    mode: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.did} {self.status} {self.mode}".strip()
+
+    def words(self, words: NullTranslations, space: Space) -> str:
+        values = {"status": self.status, "mode": mode_word(self.mode, words),
+                  "languages": ", ".join(space.languages)}  # fmt: skip
+        text = {
+            Did.MODE_SET: words.gettext("Delivery set to %(mode)s."),
+            Did.MEMBERS_ONLY: words.gettext("This space only takes its members as subscribers."),
+            Did.LANGUAGE_SET: words.gettext("Language set to %(status)s."),
+            Did.LANGUAGE_UNKNOWN: words.gettext("This space is not in %(status)s; it offers %(languages)s."),
+            Did.NOT_SUBSCRIBED: words.gettext("This address is not subscribed."),
+        }.get(self.did)
+        if self.did == Did.STATUS:
+            text = (words.gettext("Your subscription: %(mode)s.") if self.status == "active"
+                    else words.gettext("This address is not subscribed."))  # fmt: skip
+        return (text or str(self)) % values
+
+
+def mode_word(mode: str, words: NullTranslations) -> str:
+    return {
+        "each": words.gettext("each post"),
+        "daily": words.gettext("daily digest"),
+        "weekly": words.gettext("weekly digest"),
+    }.get(mode, mode)
 
 
 def _subscribe(
@@ -82,30 +164,41 @@ def _subscribe(
     address: str,
     name: str,
     args: list[str],
-) -> str:
+) -> tuple[Subscriber | None, Said]:
     mode = args[0] if args and args[0] in MODES else "weekly"
     if space.visibility == "private" and role_of(session, mail.settings, space, address) is None:
-        return _answer(mail, session, space, address, "request_done.txt", "this space only takes its members")
+        return subscriber, Said(Did.MEMBERS_ONLY)
     if subscriber is None:
         subscriber = Subscriber(space_id=space.id, address=address, name=name, mode=mode, status="pending")
     elif subscriber.status == "active":
         subscriber.mode = mode  # changing how often is harmless; joining is what needs consent
         session.add(subscriber)
-        return _answer(mail, session, space, address, "request_done.txt", f"delivery set to {mode}")
+        return subscriber, Said(Did.MODE_SET, mode=mode)
     subscriber.mode, subscriber.status = mode, "pending"
     session.add(subscriber)
     session.flush()
-    _ask(mail, session, space, subscriber, "confirm")
-    return f"confirmation sent to {address} ({mode})"
+    return subscriber, Said(Did.CONFIRM_SENT, mode=mode)
+
+
+def _language(space: Space, subscriber: Subscriber | None, args: list[str]) -> Said:
+    wanted = args[0] if args else ""
+    if subscriber is None:
+        return Said(Did.NOT_SUBSCRIBED)
+    if not (is_language(wanted) and wanted in space.languages):
+        return Said(Did.LANGUAGE_UNKNOWN, wanted)
+    subscriber.language = wanted
+    return Said(Did.LANGUAGE_SET, wanted)
 
 
 def _ask(mail: Mailing, session: Session, space: Space, subscriber: Subscriber, kind: str) -> None:
     """Double opt-in: only the mailbox itself can say yes, by replying or following the link."""
     expires = mail.now + dt.timedelta(days=CONFIRM_DAYS)
     token = make_token(mail.settings.site.secret_key, kind, subscriber.id, subscriber.address, expires, kind)
+    language = _language_of(mail, space, subscriber)
     subject, text = mail.render(
         f"request_{kind}.txt",
-        space=space,
+        language,
+        title=title_in(mail.settings, space, language),
         mode=subscriber.mode,
         url=f"{mail.settings.site.base_url.rstrip('/')}/{space.slug}/{kind}/{token}",
     )
@@ -113,46 +206,92 @@ def _ask(mail: Mailing, session: Session, space: Space, subscriber: Subscriber, 
         to=subscriber.address,
         subject=subject,
         text=text,
-        sender=f"{space.slug}-request@{mail.settings.site.domain}",
+        sender=mail.space_address(space.slug, "-request"),
         reply_to=mail.space_address(space.slug, f"-request+{token}"),
     )
     queue(session, f"request-{kind}", letter, mail.settings.site.domain)
 
 
+def _language_of(mail: Mailing, space: Space, subscriber: Subscriber | None) -> str:
+    return (subscriber.language if subscriber else "") or (space.languages or [mail.settings.site.language])[0]
+
+
 def apply_token(mail: Mailing, session: Session, space: Space, token: str) -> str:
-    """Confirm a subscription or an unsubscription (by reply or web link); InvalidToken if not genuine."""
+    """Confirm a subscription or an unsubscription (by reply or web link): "confirm" or "unsubscribe"
+    for what was done; InvalidToken if the token is not genuine."""
     claims = peek(token)
     subscriber = session.get(Subscriber, claims.target)
     if subscriber is None or subscriber.space_id != space.id or claims.kind not in ("confirm", "unsubscribe"):
-        raise InvalidToken("this link names no subscription here")
+        raise InvalidToken(N_("this link names no subscription here"))
     check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now, claims.kind)
     if claims.kind == "confirm":
         if subscriber.status != "active":
             subscriber.status, subscriber.confirmed_at = "active", mail.now
             subscriber.cursor_at, subscriber.cursor_id = mail.now, 0  # from now on, nothing older
-        result = f"{subscriber.address} subscribed ({subscriber.mode})"
     else:
         subscriber.status = "left"
-        result = f"{subscriber.address} unsubscribed"
     session.add(subscriber)
-    return result
+    return claims.kind
 
 
 def _confirm(mail: Mailing, session: Session, space: Space, token: str, message: ParsedMessage) -> str:
     try:
-        return apply_token(mail, session, space, token)
+        done = apply_token(mail, session, space, token)
     except InvalidToken as exc:
         return f"refused: {exc}"
+    return f"{message.from_addr or 'the token holder'}: {'subscribed' if done == 'confirm' else 'unsubscribed'}"
 
 
-def _answer(mail: Mailing, session: Session, space: Space, to: str, template: str, result: str) -> str:
-    if not replied_recently(session, "request-reply", to, dt.timedelta(hours=1), 5):
-        subject, text = mail.render(template, space=space, result=result)
-        letter = Letter(
-            to=to, subject=subject, text=text, sender=f"{space.slug}-request@{mail.settings.site.domain}"
-        )
-        queue(session, "request-reply", letter, mail.settings.site.domain)
-    return result
+def _answer(
+    mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, said: list[Said]
+) -> None:
+    if replied_recently(session, "request-reply", to, dt.timedelta(hours=1), 5):
+        return
+    language = _language_of(mail, space, subscriber)
+    words = mail.words(language)
+    subject, text = mail.render(
+        "request_done.txt",
+        language,
+        title=title_in(mail.settings, space, language),
+        results=[s.words(words, space) for s in said],
+        request_address=mail.space_address(space.slug, "-request"),
+    )
+    _reply(mail, session, space, to, subject, text)
+
+
+def _help(
+    mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, understood: bool
+) -> str:
+    """Every command with the full addresses, and how to take part, in the subscriber's language."""
+    if replied_recently(session, "request-reply", to, dt.timedelta(hours=1), 5):
+        return "help not sent: five answers this hour"
+    language = _language_of(mail, space, subscriber)
+    config = mail.settings.space(space.slug)
+    subject, text = mail.render(
+        "request_help.txt",
+        language,
+        title=title_in(mail.settings, space, language),
+        understood=understood,
+        request_address=mail.space_address(space.slug, "-request"),
+        space_address=mail.space_address(space.slug),
+        space_languages=", ".join(space.languages),
+        space_languages_list=list(space.languages),
+        questions=[
+            {"number": q.number, "text": q.text_in(language, config.languages[0]),
+             "address": mail.space_address(space.slug, f"+q{q.number}")}
+            for q in (config.questions if config else ())
+        ],  # fmt: skip
+        archive_url=space_url(mail.settings.site.base_url, space.slug),
+        translated_verbs=translated_verbs(verb_words, mail.words(language)),
+    )
+    _reply(mail, session, space, to, subject, text)
+    return "help sent" if understood else "help sent (no command found)"
+
+
+def _reply(mail: Mailing, session: Session, space: Space, to: str, subject: str, text: str) -> None:
+    sender = mail.space_address(space.slug, "-request")
+    letter = Letter(to=to, subject=subject, text=text, sender=sender, reply_to=sender)
+    queue(session, "request-reply", letter, mail.settings.site.domain)
 
 
 def web_subscribe(mail: Mailing, session: Session, space: Space, address: str, mode: str) -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import logging
+import os
 import smtplib
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from archive.models import OutgoingMail
+from config import Settings
 from config.database import exclusive, session_scope, utcnow
 
 log = logging.getLogger("hubmail.outbound")
@@ -66,6 +72,43 @@ class SmtpMailer:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.client.quit()
             self.client = None
+
+
+class MaildirMailer:
+    """Delivers into a Maildir instead of a relay ([outbound] maildir): to read what hubmail sends on
+    a machine with no mail server. Each file is written, fsynced and renamed into new/ (as qmail)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        for folder in ("tmp", "new", "cur"):
+            (path / folder).mkdir(parents=True, exist_ok=True)
+        self.count = itertools.count(1)
+
+    def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
+        name = f"{time.time_ns()}.P{os.getpid()}Q{next(self.count)}.{socket.gethostname()}"
+        head = f"Return-Path: <{envelope_from}>\nDelivered-To: {recipient}\n".encode()
+        temp = self.path / "tmp" / name
+        with open(temp, "wb") as handle:
+            handle.write(head + raw.replace(b"\r\n", b"\n"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.path / "new" / name)
+        folder = os.open(self.path / "new", os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+    def close(self) -> None:
+        pass
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """The configured way out: a Maildir when [outbound] maildir is set, else the SMTP relay."""
+    if settings.maildir_path is not None:
+        return MaildirMailer(settings.maildir_path)
+    outbound = settings.outbound
+    return SmtpMailer(outbound.host, outbound.port, outbound.timeout)
 
 
 @dataclass

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from archive.models import Post
+from config import Settings
 from config.database import session_scope, utcnow
 from gateway.cli_options import ConfigOption, hub_from
 from gateway.jobs import summaries
-from moderation.commands import Command
+from moderation.commands import Command, Verb
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply
 from moderation.decisions import untrust as untrust_sender
+from moderation.sentences import describe
 
 app = typer.Typer(
     help="Decide on held posts from a shell, as moderators do by mail.",
@@ -25,11 +26,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 PostId = Annotated[int, typer.Argument(help="The post's id, as `hubmail posts --json` shows it.")]
-By = Annotated[str, typer.Option("--by", help="Who decides (recorded); default USER@cli.HOSTNAME.")]
+By = Annotated[str, typer.Option("--by", help="Who decides (recorded); default [site] operator, else USER.")]
 
 
-def _actor(by: str) -> Actor:
-    return Actor(by or f"{getpass.getuser()}@cli.{socket.gethostname()}", "cli")
+def _actor(by: str, settings: Settings) -> Actor:
+    return Actor(by or settings.site.operator or getpass.getuser(), "cli")
 
 
 def _run(config: Path | None, post_id: int, command: Command | None, by: str) -> None:
@@ -40,14 +41,14 @@ def _run(config: Path | None, post_id: int, command: Command | None, by: str) ->
             typer.echo(f"hubmail: no post {post_id}", err=True)
             raise typer.Exit(1)
         mod = Moderation.at(hub.settings, utcnow())
-        actor = _actor(by)
-        line = (
+        actor = _actor(by, hub.settings)
+        result = (
             untrust_sender(session, post, actor, mod)
             if command is None
             else apply(mod, session, post, command, actor)
         )
-    typer.echo(line)
-    if "nothing changed" in line:
+    typer.echo(describe(result))
+    if not result.changed:
         raise typer.Exit(1)
 
 
@@ -59,7 +60,7 @@ def approve(
     trust: Annotated[bool, typer.Option(help="Also publish this sender's future posts at once.")] = False,
 ) -> None:
     """Publish a held post."""
-    _run(config, post_id, Command("approve", trust=trust), by)
+    _run(config, post_id, Command(Verb.APPROVE, trust=trust), by)
 
 
 @app.command()
@@ -67,13 +68,13 @@ def reject(
     post_id: PostId, reason: Annotated[list[str], typer.Argument()], by: By = "", config: ConfigOption = None
 ) -> None:
     """Do not publish; the author is told the reason."""
-    _run(config, post_id, Command("reject", reason=" ".join(reason)), by)
+    _run(config, post_id, Command(Verb.REJECT, reason=" ".join(reason)), by)
 
 
 @app.command()
 def discard(post_id: PostId, by: By = "", config: ConfigOption = None) -> None:
     """Do not publish, and tell nobody (spam)."""
-    _run(config, post_id, Command("discard"), by)
+    _run(config, post_id, Command(Verb.DISCARD), by)
 
 
 @app.command()
@@ -84,7 +85,7 @@ def move(
     config: ConfigOption = None,
 ) -> None:
     """File the post under another guiding question."""
-    _run(config, post_id, Command("move", question=int(question.lower().lstrip("q"))), by)
+    _run(config, post_id, Command(Verb.MOVE, question=int(question.lower().lstrip("q"))), by)
 
 
 @app.command()

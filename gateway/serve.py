@@ -15,7 +15,7 @@ from digest.bounces import refused_by_relay
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
-from gateway.mailer import SmtpMailer, drain_outbox
+from gateway.mailer import drain_outbox, mailer_for
 from gateway.smtp import start_server
 from gateway.web import web_server
 from gateway.worker import Worker
@@ -87,7 +87,7 @@ def _refused(hub: Hub, envelope_from: str) -> None:
 
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
-    mailer = SmtpMailer(outbound.host, outbound.port, outbound.timeout)
+    mailer = mailer_for(hub.settings)
     drain = functools.partial(
         drain_outbox, retry_seconds=outbound.retry_seconds, on_refused=functools.partial(_refused, hub)
     )

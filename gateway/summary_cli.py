@@ -17,9 +17,10 @@ from config.database import session_scope, utcnow
 from gateway.cli_options import ConfigOption, hub_from
 from gateway.spool import Envelope
 from gateway.worker import Worker
-from moderation.commands import Command
+from moderation.commands import Command, Verb
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply
+from moderation.sentences import describe
 
 app = typer.Typer(
     help="The moderators' summary of a space.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -81,12 +82,7 @@ def _approve(hub, space: str, message_id: str, moderator: str) -> None:
                 "hubmail: the summary is not stored yet; approve it by mail or with moderate", err=True
             )
             raise typer.Exit(1)
-        typer.echo(
-            apply(
-                Moderation.at(hub.settings, utcnow()),
-                session,
-                post,
-                Command("approve"),
-                Actor(moderator, "cli"),
-            )
+        result = apply(
+            Moderation.at(hub.settings, utcnow()), session, post, Command(Verb.APPROVE), Actor(moderator, "cli")
         )
+        typer.echo(describe(result))

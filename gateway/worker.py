@@ -17,7 +17,7 @@ from config import Settings
 from config.database import session_scope, utcnow
 from digest.bounces import handle_bounce
 from digest.requests import handle_request
-from gateway.routing import Route, Unroutable, route
+from gateway.routing import Kind, Route, Unroutable, route
 from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
 from moderation.context import Moderation
@@ -25,7 +25,6 @@ from moderation.intake import take_post
 from moderation.owner import forward_to_moderators
 from moderation.replies import handle_reply
 from moderation.rules import Check
-from templates import environment
 
 log = logging.getLogger("hubmail.worker")
 
@@ -44,7 +43,6 @@ class Worker:
     ) -> None:
         self.settings, self.engine, self.spool, self.clock = settings, engine, spool, clock
         self.limits = ParseLimits(**vars(settings.limits))
-        self.templates = environment()
         self.stopping = False
 
     def process_pending(self) -> list[Outcome]:
@@ -112,22 +110,22 @@ class Worker:
     def _store_one(
         self, session: Session, where: Route, envelope: Envelope, message: ParsedMessage, raw: bytes
     ) -> str:
-        mod = Moderation(self.settings, self.clock(), self.templates)
-        if where.kind == "moderate":
+        mod = Moderation(self.settings, self.clock())
+        if where.kind == Kind.MODERATE:
             return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
-        if where.kind == "bounce":
+        if where.kind == Kind.BOUNCE:
             return handle_bounce(mod, session, where.detail, raw)
-        if where.kind in ("request", "owner"):
+        if where.kind in (Kind.REQUEST, Kind.OWNER):
             check = Check(message, raw, envelope.mail_from, None, self.settings.site.domain, mod.now)
             if automatic := automatic_reason(check):
                 return f"ignored: automatic mail ({automatic})"  # never answered: no mail loops
-            if where.kind == "owner":
+            if where.kind == Kind.OWNER:
                 return forward_to_moderators(mod, session, where.space, message, raw)
             return handle_request(mod, session, where.space, where.detail, message, raw)
         return take_post(
             mod,
             session,
-            summary=where.kind == "summary",
+            summary=where.kind == Kind.SUMMARY,
             slug=where.space,
             question=where.question,
             envelope_from=envelope.mail_from,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from archive.dates import date_and_time
 from archive.models import Post
 from archive.outgoing import queue, replied_recently
 from archive.site import summary
@@ -16,6 +15,7 @@ from archive.urls import post_url, space_url
 from config.calendar import moment
 from config.spaces import SpaceConfig
 from moderation.context import Moderation
+from templates.dates import date_and_time
 
 CALENDAR_RULES = {"space_not_open", "question_not_open"}
 
@@ -49,13 +49,15 @@ def queue_calendar_reply(
         phase_name=here.phase.name_in(language, space.languages[0]) if here.phase else "",
         phase=here.phase,
         questions=[_question(mod, space, number, language) for number in shown],
-        subject=post.subject or "(no subject)",
+        subject=post.subject or mod.words(language).gettext("(no subject)"),
         archive_url=space_url(mod.settings.site.base_url, space.slug),
         summary_url=_summary_url(mod, session, space) if here.state == "closed" else "",
         reference=f"P{post.id}",
-        when=lambda moment_: date_and_time(moment_, language),
+        opens=_date(space.opens, language),
+        closes=_date(space.closes, language),
+        next_opens=_date(here.phase.opens if here.phase else None, language),
     )
-    letter = mod.answer(post, space.slug, space.title, recipient, subject, text)
+    letter = mod.answer(post, space.slug, space.title_in(language), recipient, subject, text)
     queue(session, "calendar", letter, mod.settings.site.domain)
 
 
@@ -68,3 +70,7 @@ def _question(mod: Moderation, space: SpaceConfig, number: int, language: str) -
     question = space.question(number)
     text = question.text_in(language, space.languages[0]) if question else ""
     return OpenQuestion(number, text, mod.space_address(space.slug, f"+q{number}"))
+
+
+def _date(when: dt.datetime | None, language: str) -> str:
+    return date_and_time(when, language) if when else ""

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from archive.commandlines import translated_verbs
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
+from config.calendar import moment
 from config.spaces import SpaceConfig
-from moderation.words import notice_words
+from moderation.commands import verb_words
 
 
 class Moderation(Mailing):
     """Mailing, plus what moderation mail says about a post's space and question."""
-
-    def render(self, template_name: str, language: str = "en", **values) -> tuple[str, str]:
-        values.setdefault("moderation_help", notice_words(language)["help"])
-        return super().render(template_name, language, **values)
 
     def answer(
         self, post: Post, slug: str, sender_name: str, recipient: str, subject: str, text: str
@@ -32,6 +30,10 @@ class Moderation(Mailing):
             references=tuple(post.references),
         )
 
+    def command_words(self, language: str) -> dict[str, str]:
+        """For the commands' help: their words in this language, where they are not English."""
+        return {"translated_verbs": translated_verbs(verb_words, self.words(language))}
+
     def space_of(self, session: Session, post: Post) -> tuple[Space, SpaceConfig | None]:
         space = session.get(Space, post.space_id)
         return space, self.settings.space(space.slug)
@@ -42,3 +44,12 @@ class Moderation(Mailing):
         question = session.get(Question, post.question_id)
         language = space.languages[0] if space else self.settings.site.language
         return f"Q{question.number}: " + (question.text.get(language) or next(iter(question.text.values())))
+
+    def question_number(self, session: Session, post: Post) -> int | None:
+        question = session.get(Question, post.question_id) if post.question_id else None
+        return question.number if question else None
+
+    def open_questions(self, space: SpaceConfig) -> tuple[int, ...]:
+        """Questions that take new threads now (all of them outside phases)."""
+        here = moment(space, self.now)
+        return here.open_questions or tuple(q.number for q in space.questions)

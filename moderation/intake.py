@@ -9,19 +9,25 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from archive.members import role_of
-from archive.models import Post, Question
+from archive.models import Post, PostStatus, Question
 from archive.parsing import ParsedMessage
 from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
 from archive.store import find_parent, find_post, store_post
+from config.errors import N_, Reason
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
-from moderation.chain import SUMMARY_CHAIN, evaluate
+from moderation.chain import SUMMARY_CHAIN, Action, evaluate
 from moderation.context import Moderation
 from moderation.decisions import is_trusted
 from moderation.notices import queue_hold_notices, queue_policy_refusal, queue_receipt
 from moderation.rules import AUTOMATIC_LOOK, Check
 
-STATUS_OF = {"hold": "held", "accept": "published", "reject": "rejected", "discard": "discarded"}
+STATUS_OF = {
+    Action.HOLD: PostStatus.HELD,
+    Action.ACCEPT: PostStatus.PUBLISHED,
+    Action.REJECT: PostStatus.REJECTED,
+    Action.DISCARD: PostStatus.DISCARDED,
+}
 
 
 def take_post(
@@ -68,18 +74,18 @@ def take_post(
         languages=config.languages,
     )
     post.is_summary = summary
-    if verdict.action == "hold":
+    if verdict.action == Action.HOLD:
         queue_hold_notices(mod, session, post, config, notes)
         if not any(note.startswith(AUTOMATIC_LOOK) for note in notes):  # never answer a likely auto-reply
             queue_receipt(mod, session, post, config, "received")
-    elif verdict.action == "accept":
+    elif verdict.action == Action.ACCEPT:
         post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
         prepare_for_display(session, post)
         queue_receipt(mod, session, post, config, "published")
     elif verdict.rule in CALENDAR_RULES:
         queue_calendar_reply(mod, session, envelope_from, post, config)
-    elif verdict.action == "reject":
-        queue_policy_refusal(mod, session, envelope_from, post, slug, verdict.reason)
+    elif verdict.action == Action.REJECT:
+        queue_policy_refusal(mod, session, envelope_from, post, config, verdict.reason)
     detail = f" ({verdict.rule}: {verdict.reason})" if verdict.rule else ""
     return f"#{post.id} {STATUS_OF[verdict.action]}{detail}"
 
@@ -94,4 +100,4 @@ def _first_post(session: Session, space_id: int, address: str) -> list[str]:
     if not address:
         return []
     query = select(func.count()).select_from(Post).where(Post.space_id == space_id, Post.from_addr == address)
-    return [] if session.exec(query).one() else ["first post from this sender"]
+    return [] if session.exec(query).one() else [Reason(N_("first post from this sender"))]

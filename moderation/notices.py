@@ -3,39 +3,84 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import quote
 
 import nh3
+from babel.support import NullTranslations
 from sqlmodel import Session
 
-from archive.dates import date_and_time
 from archive.members import moderators_of
-from archive.models import Post
+from archive.models import Post, PostStatus
 from archive.outgoing import Letter, queue, replied_recently
 from archive.urls import post_url, space_url
+from config.errors import Refusal, said
 from config.spaces import SpaceConfig
 from config.tokens import make_token
+from moderation.commands import Reading
 from moderation.context import Moderation
-from moderation.words import notice_words
+from moderation.outcomes import Result
+from moderation.sentences import describe, past
+from templates.dates import date_and_time
+
+REPLY_TO = "hubmail-reply-address-placeholder"  # each moderator's own moderate+TOKEN@, put in per letter
 
 
 def author(post: Post) -> str:
     return f"{post.from_name} <{post.from_addr}>" if post.from_name else (post.from_addr or "(unknown)")
 
 
-def collapse_quotes(text: str) -> str:
+def collapse_quotes(text: str, words: NullTranslations) -> str:
     """Quoted lines are folded into one marker so the moderator reads what is new."""
     lines, hidden = [], 0
+
+    def marker() -> str:
+        return words.ngettext("[%(count)s quoted line hidden]", "[%(count)s quoted lines hidden]", hidden) % {
+            "count": hidden
+        }
+
     for line in text.splitlines():
         if line.lstrip().startswith(">"):
             hidden += 1
             continue
         if hidden:
-            lines.append(f"[{hidden} quoted line(s) hidden]")
+            lines.append(marker())
             hidden = 0
         lines.append(line)
     if hidden:
-        lines.append(f"[{hidden} quoted line(s) hidden]")
+        lines.append(marker())
     return "\n".join(lines).strip()
+
+
+@dataclass(frozen=True)
+class Action:
+    """A one-tap reply in the HTML notice: a mailto: link with the command written in."""
+
+    kind: str
+    label: str
+    command: str
+    href: str
+
+
+def actions(
+    mod: Moderation, session: Session, space: SpaceConfig, post: Post, subject: str, language: str
+) -> list[Action]:
+    """Approve, Reject (with a reason to fill in), Discard, Move to each other open question."""
+    words = mod.words(language)
+    reply_subject = quote(f"Re: {subject}"[:200])
+    found = [
+        ("approve", words.gettext("Approve"), "approve"),
+        ("reject", words.gettext("Reject"), "reject " + words.gettext("REASON")),
+        ("discard", words.gettext("Discard"), "discard"),
+    ]
+    current = mod.question_number(session, post)
+    for number in mod.open_questions(space):
+        if number != current:
+            found.append(("move", words.gettext("Move to Q%(number)s") % {"number": number}, f"move q{number}"))
+    return [
+        Action(kind, label, command, f"mailto:{REPLY_TO}?subject={reply_subject}&body={quote(command)}")
+        for kind, label, command in found
+    ]
 
 
 def queue_hold_notices(
@@ -44,33 +89,37 @@ def queue_hold_notices(
     """One notice per moderator, each with a reply address signed for that moderator."""
     site = mod.settings.site
     expires = mod.now + dt.timedelta(days=mod.settings.moderation.token_days)
-    language = space.languages[0]  # the space's working language; the commands stay English
-    words = notice_words(language)
+    language = space.languages[0]  # the space's working language; commands work in any language
+    words = mod.words(language)
+    subject = post.subject or words.gettext("(no subject)")
     values = {
         "space": space,
         "title": space.title_in(language),
-        "lang": language,
-        "t": words,
         "post": post,
+        "subject": subject,
         "received": date_and_time(post.received_at, language),
         "author": author(post),
-        "notes": notes,
+        "notes": [said(note, words.gettext) for note in notes],
         "question": mod.question_text(session, post, space),
-        "text": collapse_quotes(post.body_text) or words["no_text"],
+        "text": collapse_quotes(post.body_text, words) or words.gettext("(no text)"),
         "html": nh3.clean(post.body_html) if post.body_html and not post.body_text else "",
+        "attachments": post.attachments,
+        "actions": actions(mod, session, space, post, subject, language),
+        **mod.command_words(language),
     }
-    subject, text = mod.render("hold_notice.txt", language, **values)
-    html = mod.render_html("hold_notice.html", **values)
+    notice_subject, text = mod.render("hold_notice.txt", language, **values)
+    html = mod.render_html("hold_notice.html", language, **values)
     for moderator in moderators_of(session, space):
         token = make_token(site.secret_key, "hold", post.id, moderator, expires, post.raw_sha256)
+        reply_to = f"moderate+{token}@{site.domain}"
         letter = Letter(
             to=moderator,
-            subject=subject,
-            text=text,
-            html=html,
+            subject=notice_subject,
+            text=text.replace(REPLY_TO, reply_to),
+            html=html.replace(REPLY_TO, reply_to),
             sender=mod.owner_address(space.slug),
-            sender_name=f"{space.title} moderation",
-            reply_to=f"moderate+{token}@{site.domain}",
+            sender_name=words.gettext("%(title)s moderation") % {"title": space.title_in(language)},
+            reply_to=reply_to,
             auto_submitted="auto-generated",
             original=post.raw,
         )
@@ -86,19 +135,20 @@ def queue_receipt(
     if not recipient or recipient.lower().endswith("@" + site.domain.lower()):
         return  # nobody to tell, or one of our own addresses: never answer ourselves
     language = space.language_for(post.language)  # the author's language where the space has it
+    template = {PostStatus.PUBLISHED: "published", PostStatus.REJECTED: "rejected"}.get(state, state)
     subject, text = mod.render(
-        f"receipt_{state}.txt",
+        f"receipt_{template}.txt",
         language,
         space=space,
         title=space.title_in(language),
         name=post.from_name or recipient,
-        subject=post.subject or "(no subject)",
+        subject=post.subject or mod.words(language).gettext("(no subject)"),
         reference=f"P{post.id}",
         reason=reason,
         url=post_url(site.base_url, space.slug, post.message_id),
     )
-    letter = mod.answer(post, space.slug, space.title, recipient, subject, text)
-    queue(session, f"receipt-{state}", letter, site.domain)
+    letter = mod.answer(post, space.slug, space.title_in(language), recipient, subject, text)
+    queue(session, f"receipt-{template}", letter, site.domain)
 
 
 def queue_update(
@@ -107,21 +157,25 @@ def queue_update(
     post: Post,
     space: SpaceConfig,
     moderator: str,
-    outcome: str,
+    status: str,
     reason: str = "",
 ) -> None:
     """The other moderators learn who decided (unless they get it in their summary)."""
     if mod.settings.moderation.inform_others != "mail":
         return
+    language = space.languages[0]
+    words = mod.words(language)
     subject, text = mod.render(
         "decision_update.txt",
+        language,
         space=space,
         post=post,
+        subject=post.subject or words.gettext("(no subject)"),
         author=author(post),
         moderator=moderator,
-        outcome=outcome,
+        outcome=past(status, words),
         reason=reason,
-        when=mod.now,
+        when=date_and_time(mod.now, language),
     )
     for other in moderators_of(session, space):
         if other != moderator:
@@ -130,6 +184,7 @@ def queue_update(
                 subject=subject,
                 text=text,
                 sender=mod.owner_address(space.slug),
+                sender_name=words.gettext("%(title)s moderation") % {"title": space.title_in(language)},
                 auto_submitted="auto-generated",
             )
             queue(session, "moderation-update", letter, mod.settings.site.domain)
@@ -139,28 +194,48 @@ def queue_results(
     mod: Moderation,
     session: Session,
     to: str,
-    results: list[str],
-    problems: list[str],
-    show_help: bool,
+    results: list[Result],
+    reading: Reading,
+    asked_help: bool,
     in_reply_to: str,
     slug: str,
+    token: str,
 ) -> None:
+    """What each command did, in the space's language; replies go to the same moderate+TOKEN@."""
+    space = mod.settings.space(slug)
+    language = space.languages[0] if space else mod.settings.site.language
+    words = mod.words(language)
+    lines = [describe(result, words, language) for result in results]
+    if not results and not reading.problems and not reading.commands:
+        lines.append(words.gettext("No command was found at the top of your reply; nothing changed."))
     subject, text = mod.render(
-        "moderation_results.txt", results=results, problems=problems, show_help=show_help
+        "moderation_results.txt",
+        language,
+        results=lines,
+        problems=[f"{p.line[:80]!r}: {words.gettext(p.why)}" for p in reading.problems],
+        show_help=asked_help or not results or bool(reading.problems),
+        **mod.command_words(language),
     )
     letter = Letter(
-        to=to, subject=subject, text=text, sender=mod.owner_address(slug), in_reply_to=in_reply_to
+        to=to,
+        subject=subject,
+        text=text,
+        sender=mod.owner_address(slug),
+        in_reply_to=in_reply_to,
+        reply_to=f"moderate+{token}@{mod.settings.site.domain}",  # a reply to this acts on the same hold
     )
     queue(session, "moderation-results", letter, mod.settings.site.domain)
 
 
 def queue_refusal(
-    mod: Moderation, session: Session, to: str, address: str, reason: str, in_reply_to: str
+    mod: Moderation, session: Session, to: str, address: str, refusal: Refusal, in_reply_to: str
 ) -> bool:
     """One short refusal per sender per hour at most; False when it was held back."""
     if not to or replied_recently(session, "moderation-refusal", to, dt.timedelta(hours=1), 1):
         return False
-    subject, text = mod.render("moderation_refusal.txt", address=address, reason=reason)
+    language = mod.settings.site.language
+    reason = refusal.reason.said(mod.words(language).gettext)
+    subject, text = mod.render("moderation_refusal.txt", language, address=address, reason=reason)
     letter = Letter(
         to=to,
         subject=subject,
@@ -173,7 +248,7 @@ def queue_refusal(
 
 
 def queue_policy_refusal(
-    mod: Moderation, session: Session, envelope_from: str, post: Post, slug: str, reason: str
+    mod: Moderation, session: Session, envelope_from: str, post: Post, space: SpaceConfig, reason: str
 ) -> None:
     """Tell the envelope sender why (RFC 3834 §4: answer the return path, rate-limited)."""
     site, outbound = mod.settings.site, mod.settings.outbound
@@ -182,13 +257,17 @@ def queue_policy_refusal(
         session, "refusal", recipient, dt.timedelta(hours=1), outbound.replies_per_hour
     ):
         return
+    language = space.language_for(post.language)
+    words = mod.words(language)
     subject, text = mod.render(
         "refusal.txt",
-        subject=post.subject or "(no subject)",
-        address=f"{slug}@{site.domain}",
-        reason=reason,
-        archive_url=space_url(site.base_url, slug),
+        language,
+        subject=post.subject or words.gettext("(no subject)"),
+        address=f"{space.slug}@{site.domain}",
+        reason=said(reason, words.gettext),
+        archive_url=space_url(site.base_url, space.slug),
         reference=f"P{post.id}",
         domain=site.domain,
     )
-    queue(session, "refusal", mod.answer(post, slug, site.name, recipient, subject, text), site.domain)
+    letter = mod.answer(post, space.slug, space.title_in(language), recipient, subject, text)
+    queue(session, "refusal", letter, site.domain)

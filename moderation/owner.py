@@ -22,14 +22,24 @@ def forward_to_moderators(
     space = mod.settings.space(slug)
     writer = message.from_addr
     moderators = moderators_of(session, space)
+    language = space.languages[0]
+    words = mod.words(language)
+    subject, text = mod.render(
+        "owner_forward.txt",
+        language,
+        slug=slug,
+        subject=message.subject or words.gettext("(no subject)"),
+        writer=f"{message.from_name} <{writer}>" if message.from_name else writer,
+        owner_address=mod.owner_address(slug),
+        text=message.body_text.strip() or words.gettext("(see the attached message)"),
+    )
     for moderator in moderators:
         letter = Letter(
             to=moderator,
-            subject=f"[{slug}-owner] {message.subject or '(no subject)'}",
-            text=f"{message.from_name or writer or 'Someone'} <{writer}> wrote to {slug}-owner@:\n\n"
-            f"{message.body_text.strip() or '(see the attached message)'}\n",
+            subject=subject,
+            text=text,
             sender=mod.owner_address(slug),
-            sender_name=space.title,
+            sender_name=space.title_in(language),
             reply_to=writer,
             original=raw,
             auto_submitted="auto-forwarded",

@@ -9,17 +9,16 @@ from archive.members import moderators_of
 from archive.models import Post, Space
 from archive.parsing import ParsedMessage
 from archive.store import command_seen, record_command
+from config.errors import N_, Refusal
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.chain import automatic_reason
-from moderation.commands import Command, read_commands
+from moderation.commands import Command, Verb, read_commands
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply
 from moderation.notices import queue_refusal, queue_results
+from moderation.outcomes import Outcome, Result
 from moderation.rules import Check
-
-
-class Refused(Exception):
-    """The reply changes nothing; the text is the short reason sent back (rate-limited)."""
+from moderation.sentences import describe
 
 
 def handle_reply(
@@ -34,13 +33,13 @@ def handle_reply(
     else:
         try:
             outcome = _act(mod, session, token, message)
-        except Refused as refusal:
+        except Refusal as refusal:
             sent = queue_refusal(
                 mod,
                 session,
                 message.from_addr or envelope_from.strip("<>"),
                 f"moderate+{token}@{mod.settings.site.domain}",
-                str(refusal),
+                refusal,
                 message.message_id,
             )
             outcome = f"refused: {refusal}" + ("" if sent else " (no reply: one was sent this hour)")
@@ -51,21 +50,18 @@ def handle_reply(
 def _act(mod: Moderation, session: Session, token: str, message: ParsedMessage) -> str:
     sender = message.from_addr
     if not sender:
-        raise Refused(f"we could not tell who sent it ({message.from_problem})")
-    try:
-        claims = peek(token)
-        target = session.get(Post, claims.target) if claims.kind == "hold" else None
-        space = session.get(Space, target.space_id if target else claims.target)
-        if space is None:
-            raise InvalidToken("it names nothing we know")
-        check_token(mod.settings.site.secret_key, token, sender, mod.now, target.raw_sha256 if target else "")
-    except InvalidToken as exc:
-        raise Refused(str(exc)) from None
+        raise Refusal(N_("we could not tell who sent it (%(problem)s)"), problem=message.from_problem)
+    claims = peek(token)
+    target = session.get(Post, claims.target) if claims.kind == "hold" else None
+    space = session.get(Space, target.space_id if target else claims.target)
+    if space is None:
+        raise InvalidToken(N_("it names nothing we know"))
+    check_token(mod.settings.site.secret_key, token, sender, mod.now, target.raw_sha256 if target else "")
     config = mod.settings.space(space.slug)
     if config is None or sender not in moderators_of(session, config):
-        raise Refused(f"{sender} is not a moderator of this space")
+        raise Refusal(N_("%(sender)s is not a moderator of this space"), sender=sender)
     _check_authenticated(mod, message, sender)
-    return _run_commands(mod, session, claims, target, space, message)
+    return _run_commands(mod, session, token, claims, target, space, message)
 
 
 def _check_authenticated(mod: Moderation, message: ParsedMessage, sender: str) -> None:
@@ -85,12 +81,13 @@ def _check_authenticated(mod: Moderation, message: ParsedMessage, sender: str) -
             names = {p.value.lower() for p in result.properties if p.name in ("d", "from")}
             if result.method in ("dkim", "dmarc") and result.result == "pass" and domain in names:
                 return
-    raise Refused("the message is not authenticated (DKIM or DMARC) for your domain")
+    raise Refusal(N_("the message is not authenticated (DKIM or DMARC) for your domain"))
 
 
 def _run_commands(
     mod: Moderation,
     session: Session,
+    token: str,
     claims: Claims,
     target: Post | None,
     space: Space,
@@ -98,32 +95,30 @@ def _run_commands(
 ) -> str:
     reading = read_commands(message.subject, message.body_text, message.body_html)
     actor = Actor(message.from_addr, f"email <{message.message_id}>")
-    results = []
+    results: list[Result] = []
     for command in reading.commands:
-        if command.verb == "help":
+        if command.verb == Verb.HELP:
             continue
         post = _post_for(session, command, claims, target, space)
-        results.append(post if isinstance(post, str) else apply(mod, session, post, command, actor))
-    show_help = not results or bool(reading.problems) or any(c.verb == "help" for c in reading.commands)
-    if not results and not reading.problems and not reading.commands:
-        results.append("No command was found at the top of your reply; nothing changed.")
+        results.append(post if isinstance(post, Result) else apply(mod, session, post, command, actor))
+    asked_help = any(c.verb == Verb.HELP for c in reading.commands)
     queue_results(
-        mod, session, message.from_addr, results, reading.problems, show_help, message.message_id, space.slug
+        mod, session, message.from_addr, results, reading, asked_help, message.message_id, space.slug, token
     )
-    return "; ".join(results) or "help sent"
+    return "; ".join(describe(r) for r in results) or ("help sent" if asked_help else "no command found")
 
 
 def _post_for(
     session: Session, command: Command, claims: Claims, target: Post | None, space: Space
-) -> Post | str:
-    """The post a command acts on, or the reason it cannot act."""
+) -> Post | Result:
+    """The post a command acts on, or why it cannot act."""
     if claims.kind == "hold":
         if command.post_id not in (None, target.id):
-            return f"#{command.post_id}: this notice is about #{target.id} only; reply to its own notice"
+            return Result(Outcome.OTHER_POST, command.post_id, target=target.id)
         return target
     if command.post_id is None:
-        return f"{command.verb}: name the post, e.g. {command.verb} 12"
+        return Result(Outcome.NAME_THE_POST, None, verb=command.verb)
     post = session.get(Post, command.post_id)
     if post is None or post.space_id != space.id:
-        return f"#{command.post_id}: no such post in this space"
+        return Result(Outcome.NO_SUCH_POST, command.post_id)
     return post

@@ -11,6 +11,7 @@ from flufl.bounce import all_failures
 
 from archive.parsing import ParsedMessage
 from config.calendar import moment
+from config.errors import N_, Reason
 from config.spaces import SpaceConfig
 
 # Out-of-office subjects in the languages our spaces use (after Discourse's receiver.rb list).
@@ -107,14 +108,14 @@ def auto_reply(check: Check) -> str | None:
     return None
 
 
-AUTOMATIC_LOOK = "looks like an automatic reply"
+AUTOMATIC_LOOK = "looks like an automatic reply"  # the note's English start: no receipt for such posts
 
 
 def auto_reply_subject(check: Check) -> str | None:
     """An out-of-office subject alone is only a hint: "Réponse automatique défaillante" may be a
     person writing about a broken auto-reply, so it is held with a note, never discarded."""
     if AUTO_REPLY_SUBJECT.match(check.message.subject):
-        return f"{AUTOMATIC_LOOK} (subject: {check.message.subject[:80]})"
+        return Reason(N_("looks like an automatic reply (subject: %(subject)s)"), subject=check.message.subject[:80])
     return None
 
 
@@ -125,9 +126,9 @@ def space_not_open(check: Check) -> str | None:
         return None
     state = moment(space, check.now).state
     if state == "before":
-        return f"The discussion “{space.title}” opens on {space.opens:%d %B %Y at %H:%M} UTC."
+        return Reason(N_("The discussion “%(title)s” opens on %(date)s."), title=space.title, date=_when(space.opens))
     if state == "closed":
-        return f"The discussion “{space.title}” closed on {space.closes:%d %B %Y at %H:%M} UTC."
+        return Reason(N_("The discussion “%(title)s” closed on %(date)s."), title=space.title, date=_when(space.closes))
     return None
 
 
@@ -138,8 +139,12 @@ def question_not_open(check: Check) -> str | None:
         return None
     here = moment(space, check.now)
     if here.state in ("open", "between") and check.question not in here.open_questions:
-        open_now = ", ".join(f"q{n}" for n in here.open_questions) or "none until the next phase"
-        return f"Question {check.question} does not take new contributions now (open: {open_now})."
+        if not here.open_questions:
+            return Reason(N_("Question %(number)s does not take new contributions now (none is open until the "
+                             "next phase)."), number=check.question)  # fmt: skip
+        open_now = ", ".join(f"q{n}" for n in here.open_questions)
+        return Reason(N_("Question %(number)s does not take new contributions now (open: %(open)s)."),
+                      number=check.question, open=open_now)  # fmt: skip
     return None
 
 
@@ -150,34 +155,41 @@ def posting_not_allowed(check: Check) -> str | None:
         return None
     if space.posting == "allowlist" and space.allows(check.message.from_addr):
         return None
-    who = "its members" if space.posting == "members" else "its members and the organisations it lists"
-    return f"The discussion “{space.title}” takes contributions from {who} only."
+    if space.posting == "members":
+        return Reason(N_("The discussion “%(title)s” takes contributions from its members only."), title=space.title)
+    return Reason(N_("The discussion “%(title)s” takes contributions from its members and the organisations "
+                     "it lists only."), title=space.title)  # fmt: skip
 
 
 def not_a_moderator(check: Check) -> str | None:
     """S+summary@ is the moderators' own address."""
     if check.role == "moderator":
         return None
-    title = check.space.title if check.space else "this space"
-    return f"Only the moderators of “{title}” may send its summary."
+    title = check.space.title if check.space else check.message.subject
+    return Reason(N_("Only the moderators of “%(title)s” may send its summary."), title=title)
 
 
 def summary_note(check: Check) -> str | None:
-    return "moderator summary: pinned at the top of the space page once approved"
+    return Reason(N_("moderator summary: pinned at the top of the space page once approved"))
 
 
 def late(check: Check) -> str | None:
     """In the grace period after closing: held like any post, and the moderators told."""
     space = check.space
     if space is not None and moment(space, check.now).state == "grace":
-        return f"late: sent after the space closed on {space.closes:%d %B %Y}"
+        return Reason(N_("late: sent after the space closed on %(date)s"), date=_when(space.closes))
     return None
 
 
 def sender_unclear(check: Check) -> str | None:
     problem = check.message.from_problem
-    return f"sender unclear ({problem})" if problem else None
+    return Reason(N_("sender unclear (%(problem)s)"), problem=problem) if problem else None
 
 
 def trusted_sender(check: Check) -> str | None:
-    return f"{check.message.from_addr} is trusted in this space" if check.trusted else None
+    return Reason(N_("%(address)s is trusted in this space"), address=check.message.from_addr) if check.trusted else None
+
+
+def _when(moment_: dt.datetime) -> str:
+    """A date in the reason's values: ISO, readable in every language the reason may be said in."""
+    return f"{moment_:%Y-%m-%d %H:%M} UTC"

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from archive.members import moderators_of
-from archive.models import Post
+from archive.models import Post, PostStatus, Space
 from archive.outgoing import Letter, queue
 from archive.spaces import space_row
 from config.tokens import make_token
@@ -34,7 +34,7 @@ def _old_holds(mod: Moderation, session: Session, space_id: int) -> list[Post]:
     cutoff = mod.now - dt.timedelta(hours=mod.settings.moderation.summary_min_age_hours)
     query = (
         select(Post)
-        .where(Post.space_id == space_id, Post.status == "held", Post.received_at <= cutoff)
+        .where(Post.space_id == space_id, Post.status == PostStatus.HELD, Post.received_at <= cutoff)
         .order_by(col(Post.id))
     )
     return list(session.exec(query))
@@ -51,10 +51,31 @@ def _decided_by_others(mod: Moderation, session: Session, space_id: int, moderat
         .where(Post.space_id == space_id, Decision.decided_at >= since, Decision.moderator != moderator)
         .order_by(col(Decision.id))
     )
+    words = mod.words(_language(mod, space_id, session))
     return [
-        f"#{post.id} {post.subject[:50]!r}: {decision.action} by {decision.moderator}"
+        words.gettext("#%(id)s “%(subject)s”: %(action)s by %(moderator)s")
+        % {"id": post.id, "subject": post.subject[:50], "action": _action(decision.action, words),
+           "moderator": decision.moderator}  # fmt: skip
         for decision, post in session.exec(query)
     ]
+
+
+def _action(action: str, words) -> str:
+    """A recorded action in the catalog's words (approve, reject, ..., move, edit, trust, untrust)."""
+    return {
+        "approve": words.pgettext("decision", "approved"),
+        "reject": words.pgettext("decision", "rejected"),
+        "discard": words.pgettext("decision", "discarded"),
+        "move": words.pgettext("decision", "moved"),
+        "edit": words.pgettext("decision", "edited"),
+        "trust": words.pgettext("decision", "trusted"),
+        "untrust": words.pgettext("decision", "no longer trusted"),
+    }.get(action, action)
+
+
+def _language(mod: Moderation, space_id: int, session: Session) -> str:
+    space = mod.settings.space(session.get(Space, space_id).slug)
+    return space.languages[0] if space else mod.settings.site.language
 
 
 def _claim(session: Session, space_id: int, moderator: str, now: dt.datetime) -> bool:
@@ -81,19 +102,23 @@ def _queue_summary(
     site = mod.settings.site
     expires = mod.now + dt.timedelta(days=mod.settings.moderation.token_days)
     token = make_token(site.secret_key, "summary", space_id, moderator, expires)
+    language = space.languages[0]
     subject, text = mod.render(
         "pending_summary.txt",
+        language,
         space=space,
+        title=space.title_in(language),
         holds=holds,
         decided=decided,
         min_age=mod.settings.moderation.summary_min_age_hours,
+        **mod.command_words(language),
     )
     letter = Letter(
         to=moderator,
         subject=subject,
         text=text,
         sender=mod.owner_address(space.slug),
-        sender_name=f"{space.title} moderation",
+        sender_name=mod.words(language).gettext("%(title)s moderation") % {"title": space.title_in(language)},
         reply_to=f"moderate+{token}@{site.domain}",
         auto_submitted="auto-generated",
     )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.commands import Command, read_commands
+from moderation.commands import Command, Why, read_commands
 
 NOTICE_QUOTE = '> A contribution to "UNECE" is waiting for a moderator.\n> approve\n> reject REASON\n'
 
@@ -87,7 +87,10 @@ def test_subject_can_carry_the_command():
 def test_unknown_lines_are_reported_and_commands_still_read():
     reading = read_commands("Re: x", "Thanks, looks fine!\napprove\nfrobnicate now")
     assert reading.commands == [Command("approve")]
-    assert reading.problems == ["'Thanks, looks fine!': not a command", "'frobnicate now': not a command"]
+    assert [str(p) for p in reading.problems] == [
+        "'Thanks, looks fine!': not a command",
+        "'frobnicate now': not a command",
+    ]
 
 
 def test_summary_commands_carry_ids():
@@ -110,7 +113,7 @@ def test_edit_block():
 
 
 def test_edit_without_block_is_a_problem():
-    assert "edit needs the new text" in read_commands("x", "edit\nnew text").problems[0]
+    assert read_commands("x", "edit\nnew text").problems[0].why == Why.EDIT_BLOCK
 
 
 def test_at_most_ten_commands_and_five_prose_lines():
@@ -120,7 +123,7 @@ def test_at_most_ten_commands_and_five_prose_lines():
 
 
 def test_move_needs_a_question():
-    assert "write move qN" in read_commands("x", "move somewhere").problems[0]
+    assert read_commands("x", "move somewhere").problems[0].why == Why.MOVE_FORM
 
 
 def test_huge_reply_is_cut_not_choked_on():

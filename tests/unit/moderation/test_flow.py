@@ -60,7 +60,7 @@ def test_held_post_sends_one_notice_per_moderator_and_a_receipt(flow):
     assert notice["Reply-To"] != parse(notices[IVANA])["Reply-To"]  # each signed for its moderator
     text = body(notices[MIA])
     assert "Ana Pérez <ana@ngo.example>" in text and "Q1: Promising practices?" in text
-    assert "first post from this sender" in text and "[2 quoted line(s) hidden]" in text
+    assert "first post from this sender" in text and "[2 quoted lines hidden]" in text
     assert "approve trust" in text
     [original] = list(notice.iter_attachments())
     assert original.get_content_type() == "message/rfc822"

@@ -1,0 +1,47 @@
+"""What a moderation command did to a post, as values; sentences are made in moderation.sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    DECIDED = "decided"
+    ALREADY_DECIDED = "already decided"
+    MOVED = "moved"
+    NO_SUCH_QUESTION = "no such question"
+    EDITED = "edited"
+    EMPTY_EDIT = "empty edit"
+    UNTRUSTED = "untrusted"
+    WAS_NOT_TRUSTED = "was not trusted"
+    NOT_APPLICABLE = "not applicable"
+    OTHER_POST = "another post's notice"
+    NO_SUCH_POST = "no such post"
+    NAME_THE_POST = "name the post"
+
+
+CHANGES = {Outcome.DECIDED, Outcome.MOVED, Outcome.EDITED, Outcome.UNTRUSTED}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one command did to one post; sentences are made from it where it is mailed or logged."""
+
+    outcome: Outcome
+    post_id: int | None
+    subject: str = ""
+    status: str = ""  # decided or already decided: the post's status now
+    by: str = ""  # already decided: who decided
+    at: dt.datetime | None = None
+    question: int | None = None  # moved, no such question
+    chars: int = 0  # edited
+    address: str = ""  # trusted, untrusted
+    trusted: bool = False  # approve trust
+    verb: str = ""  # not applicable, name the post
+    target: int | None = None  # another post's notice: the post it is about
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in CHANGES

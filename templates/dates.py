@@ -1,0 +1,40 @@
+"""Dates and numbers as readers of each language write them (Babel's CLDR data); times are UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import format_date, format_interval, format_time
+from babel.numbers import format_decimal
+
+from templates import locale
+
+
+def long_date(value: dt.date, language: str) -> str:
+    """1 February 2020, 1 février 2020, 1 de febrero de 2020, 1 февраля 2020 г., 2020年2月1日."""
+    return format_date(value, "long", locale=locale(language))
+
+
+def short_date(value: dt.date, language: str) -> str:
+    """1 Feb 2020, 1 févr. 2020, 2020年2月1日: for lists and page headings."""
+    return format_date(value, "medium", locale=locale(language))
+
+
+def short_datetime(value: dt.datetime, language: str) -> str:
+    """1 Feb 2020, 14:05 UTC."""
+    return f"{short_date(value, language)}, {format_time(value, 'HH:mm', locale=locale(language))} UTC"
+
+
+def span(first: dt.date, last: dt.date, language: str) -> str:
+    """From one date to another as CLDR shortens it: 18 de enero – 16 de febrero de 2024."""
+    return format_interval(first, last, "yMMMMd", locale=locale(language))
+
+
+def date_and_time(value: dt.datetime, language: str) -> str:
+    """1 February 2020, 00:00 UTC."""
+    return f"{long_date(value, language)}, {format_time(value, 'HH:mm', locale=locale(language))} UTC"
+
+
+def number(value: int | float, language: str) -> str:
+    """1,234 / 1 234 / 1.234, as the language groups digits."""
+    return format_decimal(value, locale=locale(language))

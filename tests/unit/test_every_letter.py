@@ -1,0 +1,172 @@
+"""Every kind of letter hubmail sends, made from hostile names, subjects and space titles, reads back
+exactly under a strict parser (issue 11): one scenario runs each kind through its real code path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import itertools
+import json
+from email.parser import BytesParser
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from archive import wire
+from archive.headers import clean_text
+from archive.mailing import Mailing
+from archive.models import OutgoingMail, Post
+from archive.signin import request_link
+from archive.spaces import space_row
+from config import load_settings
+from config.database import session_scope
+from digest import roster
+from digest.bounces import handle_bounce
+from digest.delivery import send_digests, send_each
+from digest.headers import bounce_address
+from digest.models import Subscriber
+from gateway.hub import open_hub
+from gateway.jobs import summaries
+from gateway.spool import Envelope
+from gateway.worker import Worker
+from tests.configs import config_text
+from tests.moderation_helpers import reply
+
+STRICT = email.policy.default.clone(raise_on_defect=True)
+SLUG, DOMAIN = "unece-review", "hub.example.org"
+MIA, IVANA = "mia@un.example", "ivana@un.example"
+KINDS = {
+    "hold-notice", "receipt-received", "receipt-published", "moderation-results", "moderation-update",
+    "moderation-refusal", "post", "digest", "request-confirm", "request-reply", "owner-forward", "calendar",
+    "refusal", "moderation-summary", "signin", "bounce-notice",
+}  # fmt: skip
+MEMBERS_ONLY = '\n[[spaces]]\nslug = "members-only"\ntitle = "Members only"\nposting = "members"\nmoderators = ["mia@un.example"]\n'
+TITLES = [
+    "Revue régionale : migrations, Genève",
+    "Региональный обзор: «миграция», 2024",
+    "المراجعة الإقليمية: الهجرة \"2024\" <عالمي>",
+]
+SCRIPTS = ["Rosa Díaz", "Ана Иванова", "Ελένη", "محمد", "李明", "à Genève et à Liège", "x" * 80]
+TEXT = st.lists(st.sampled_from([*SCRIPTS, *':,;"@<>()', " ", "=?", "\u202e"]), min_size=1, max_size=12).map("".join)
+
+
+class Scenario:
+    """A hub whose space has a hostile title, and a clock that moves a day per run."""
+
+    def __init__(self, folder, title: str) -> None:
+        text = config_text(extra=MEMBERS_ONLY).replace('"UNECE GCM Regional Review"', json.dumps(title))
+        (folder / "hubmail.toml").write_text(text, "utf-8")
+        self.hub = open_hub(load_settings(folder / "hubmail.toml", env={}))
+        self.title, self.now, self.count = title, dt.datetime(2024, 1, 20, 9, tzinfo=dt.UTC), itertools.count()
+        self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: self.now)
+
+    def deliver(self, raw: bytes, to: str, sender: str) -> None:
+        self.hub.spool.put(Envelope(sender, [to], "smtp", received_at=self.now.isoformat()), raw)
+        self.worker.process_pending()
+
+    def mail(self, sender: str, name: str, subject: str, to: str, text: str = "Text.") -> bytes:
+        n = next(self.count)
+        raw = (
+            f"From: {wire.mailbox('From', wire.display_name(clean_text(name, 200)), sender)}\r\n"
+            f"To: {to}\r\nSubject: {wire.unstructured('Subject', clean_text(subject, 400))}\r\n"
+            f"Message-ID: <m{n}@ngo.example>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+        ).encode()
+        self.deliver(raw, to, sender)
+        return raw
+
+    def run(self, name: str, subject: str) -> dict[str, list[OutgoingMail]]:
+        """Every kind of letter, through the code that sends it; returns this run's outbox by kind."""
+        self.now += dt.timedelta(days=2)
+        with session_scope(self.hub.engine) as session:
+            first = session.exec(select(OutgoingMail.id).order_by(OutgoingMail.id.desc())).first() or 0
+        n = next(self.count)
+        reader, follower = f"each{n}@ngo.example", f"week{n}@ngo.example"
+        with session_scope(self.hub.engine) as session:
+            space = space_row(session, SLUG)
+            roster.add(session, space, reader, mode="each", now=self.now)
+            roster.add(session, space, follower, mode="weekly", language="ru", now=self.now)
+        self.mail("ana@ngo.example", name, subject, f"{SLUG}+q1@{DOMAIN}")
+        self.mail("ana@ngo.example", name, subject, f"{SLUG}+q2@{DOMAIN}")  # left held for the summary
+        notice = self.notice(MIA)
+        self.deliver(reply(notice, MIA, "help", f"h{n}@un.example")[1], self.reply_to(notice), MIA)
+        self.deliver(reply(notice, "eve@evil.example", "approve", f"e{n}@x")[1], self.reply_to(notice), "eve@x")
+        self.deliver(reply(notice, MIA, "approve", f"a{n}@un.example")[1], self.reply_to(notice), MIA)
+        self.mail(f"bo{n}@ngo.example", name, "subscribe daily\r\n", f"{SLUG}-request@{DOMAIN}")
+        self.mail(f"bo{n}@ngo.example", name, "status", f"{SLUG}-request@{DOMAIN}")
+        self.mail("ana@ngo.example", name, subject, f"{SLUG}-owner@{DOMAIN}")
+        self.mail("ana@ngo.example", name, subject, f"closed-space@{DOMAIN}")
+        self.mail(f"out{n}@ngo.example", name, subject, f"members-only@{DOMAIN}")
+        self.later_letters(follower)
+        with session_scope(self.hub.engine) as session:
+            rows = session.exec(select(OutgoingMail).where(OutgoingMail.id > first)).all()
+        found: dict[str, list[OutgoingMail]] = {}
+        for row in rows:
+            found.setdefault(row.kind, []).append(row)
+        return found
+
+    def later_letters(self, follower: str) -> None:
+        mail = Mailing.at(self.hub.settings, self.now)
+        with session_scope(self.hub.engine) as session:
+            send_each(mail, session)
+            send_digests(mail, session, "weekly")
+            request_link(mail, session, follower, "ar")
+            subscriber = session.exec(select(Subscriber).where(Subscriber.address == follower)).one()
+            token = bounce_address(mail, subscriber).partition("+")[2].partition("@")[0]
+            for _ in range(3):
+                handle_bounce(mail, session, token, b"", hard=True)
+        summaries(self.hub, self.now + dt.timedelta(days=2))
+
+    def notice(self, moderator: str) -> bytes:
+        with session_scope(self.hub.engine) as session:
+            held = session.exec(select(Post).where(Post.status == "held").order_by(Post.id.desc())).all()
+            query = select(OutgoingMail).where(OutgoingMail.kind == "hold-notice", OutgoingMail.recipient == moderator)
+            rows = session.exec(query.order_by(OutgoingMail.id.desc())).all()
+            return next(r.raw for r in rows if f"#{held[-1].id} " in self.parse(r.raw)["Subject"])
+
+    @staticmethod
+    def reply_to(notice: bytes) -> str:
+        return str(Scenario.parse(notice)["Reply-To"])
+
+    @staticmethod
+    def parse(raw: bytes):
+        assert b"\x00" not in raw
+        for line in raw.split(b"\r\n"):
+            assert len(line) <= 998 and b"\r" not in line and b"\n" not in line
+        return BytesParser(policy=STRICT).parsebytes(raw)
+
+
+@pytest.fixture(scope="module", params=TITLES)
+def scenario(request, tmp_path_factory):
+    scenario = Scenario(tmp_path_factory.mktemp("letters"), request.param)
+    yield scenario
+    scenario.hub.engine.dispose()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=TEXT, subject=TEXT)
+def test_every_kind_reads_back_exactly(scenario, name, subject):
+    letters = scenario.run(name, subject)
+    assert set(letters) >= KINDS, f"kinds not sent: {KINDS - set(letters)}"
+    name, subject = wire.display_name(clean_text(name, 200)), clean_text(subject, 400)
+    title = wire.display_name(scenario.title)
+    for kind, rows in letters.items():
+        for row in rows:
+            message = scenario.parse(row.raw)
+            for header in ("From", "To", "Subject", "Reply-To", "List-Id", "In-Reply-To", "References"):
+                assert message[header] is None or message[header].defects == (), (kind, header)
+            [sender] = message["From"].addresses
+            assert sender.addr_spec.endswith("@" + DOMAIN), kind
+            shown = str(message["Subject"])
+            if kind in ("hold-notice", "receipt-received", "receipt-published", "owner-forward", "refusal",
+                        "calendar"):  # fmt: skip
+                assert subject in shown, (kind, subject, shown)
+            if kind == "post":
+                assert sender.display_name == f"{name} via {title}"
+                assert shown == f"[{SLUG}] {subject}"
+            if kind == "digest":
+                assert sender.display_name == title
+            if kind == "hold-notice":
+                assert sender.display_name == f"{title} moderation"
