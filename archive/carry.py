@@ -16,10 +16,11 @@ from archive.parsing import ParseLimits
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
 MAX_LINE = 998  # RFC 5322 §2.1.1
+LIMITS = ParseLimits()
 
 
 @lru_cache(maxsize=4)  # one post's notices to several moderators share the answer
-def carry_original(raw: bytes, limits: ParseLimits = ParseLimits()) -> bytes | None:
+def carry_original(raw: bytes, limits: ParseLimits = LIMITS) -> bytes | None:
     """The original with CRLF line ends, if it may travel as message/rfc822; else None."""
     body = raw.replace(b"\r\n", b"\n")
     if b"\r" in body or b"\x00" in body or not body.strip():

@@ -74,7 +74,9 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
         if f"--{boundary}".encode() not in carried:
             return message_id, splice_original(outer, boundary, carried)
     # Unsafe to show as a message: a file the moderator may still open.
-    msg.add_attachment(letter.original, maintype="application", subtype="octet-stream", filename="original.eml")
+    msg.add_attachment(
+        letter.original, maintype="application", subtype="octet-stream", filename="original.eml"
+    )
     return message_id, msg.as_bytes()
 
 

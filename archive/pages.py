@@ -67,12 +67,16 @@ class Archive:
         return said(reason, translations(language, self.settings.templates_path).gettext)
 
     def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
-        text = self.templates(language).get_template(f"web/{name}").render(
-            languages=self.languages,
-            request_path=request.url.path,
-            now=utcnow(),
-            signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
-            **values,
+        text = (
+            self.templates(language)
+            .get_template(f"web/{name}")
+            .render(
+                languages=self.languages,
+                request_path=request.url.path,
+                now=utcnow(),
+                signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
+                **values,
+            )
         )
         return HTMLResponse(text, headers=SAFE_HEADERS)
 

@@ -16,7 +16,6 @@ class ConfigError(HubmailError):
         super().__init__(f"{where}: {problem}")
 
 
-
 def N_(message: str) -> str:
     """Marks a msgid for `pybabel extract`; the words are translated where they are mailed."""
     return message

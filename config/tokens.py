@@ -84,5 +84,7 @@ def check_token(secret: str, token: str, moderator: str, now: dt.datetime, bindi
     if not hmac.compare_digest(mac, _mac(secret, body, moderator, binding)):
         raise InvalidToken(N_("this reply address was not issued to you for this message"))
     if now > claims.expires:
-        raise InvalidToken(N_("this reply address expired on %(date)s"), date=claims.expires.date().isoformat())
+        raise InvalidToken(
+            N_("this reply address expired on %(date)s"), date=claims.expires.date().isoformat()
+        )
     return claims

@@ -53,7 +53,10 @@ def _tell_moderators(mail: Mailing, session: Session, subscriber: Subscriber) ->
     moderators = moderators_of(session, config) if config else []
     working = config.languages[0] if config else mail.settings.site.language
     # The subscriber too, in case the address works again: then it knows why mail stopped.
-    for recipient, language in [*((m, working) for m in moderators), (subscriber.address, subscriber.language)]:
+    for recipient, language in [
+        *((m, working) for m in moderators),
+        (subscriber.address, subscriber.language),
+    ]:
         subject, text = mail.render(
             "bounce_notice.txt",
             language or working,

@@ -163,7 +163,10 @@ def _attachments(mail: Mailing, space: Space, post: Post) -> tuple[tuple[Part, .
             return tuple(Part(m["filename"] or "attachment", _mime(m), p.read_bytes())
                          for m, p in zip(metas, paths, strict=True)), []  # fmt: skip
     base = mail.settings.site.base_url
-    return (), [Linked(m["filename"], m["size"], attachment_url(base, space.slug, post, i)) for i, m in enumerate(metas)]
+    return (), [
+        Linked(m["filename"], m["size"], attachment_url(base, space.slug, post, i))
+        for i, m in enumerate(metas)
+    ]
 
 
 def _megabytes(size: int, language: str) -> str:

@@ -33,7 +33,14 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
             try:
                 done = apply_token(Mailing.at(archive.settings, utcnow()), session, space, token)
             except InvalidToken as exc:
-                response = _page(archive, request, language, space, done="refused", reason=archive.said(exc.reason, language))
+                response = _page(
+                    archive,
+                    request,
+                    language,
+                    space,
+                    done="refused",
+                    reason=archive.said(exc.reason, language),
+                )
                 response.status_code = 400
                 return response
         return _page(archive, request, language, space, done=done)
@@ -64,4 +71,6 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
 
 def _page(archive: Archive, request: Request, language: str, space, ask="", done="", reason=""):
     """ask: confirm or unsubscribe (the button); done: confirm, unsubscribe, asked or refused."""
-    return archive.render(request, "subscription.html", language, space=space, ask=ask, done=done, reason=reason)
+    return archive.render(
+        request, "subscription.html", language, space=space, ask=ask, done=done, reason=reason
+    )

@@ -29,7 +29,9 @@ class Section:
     posts: list[Post]
 
 
-def sections(mail: Mailing, session: Session, space: Space, posts: list[Post], language: str) -> list[Section]:
+def sections(
+    mail: Mailing, session: Session, space: Space, posts: list[Post], language: str
+) -> list[Section]:
     """Posts grouped by guiding question (general discussion last), each thread kept together."""
     questions = {q.id: q for q in session.exec(select(Question).where(Question.space_id == space.id))}
     groups: dict[int | None, list[Post]] = {}

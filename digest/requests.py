@@ -99,11 +99,15 @@ def _commands(mail: Mailing, session: Session, space: Space, message: ParsedMess
         elif verb == Verb.UNSUBSCRIBE:
             said = Said(Did.NOT_SUBSCRIBED)
         else:
-            said = Said(Did.STATUS, subscriber.status if subscriber else "", subscriber.mode if subscriber else "")
+            said = Said(
+                Did.STATUS, subscriber.status if subscriber else "", subscriber.mode if subscriber else ""
+            )
         said_of.append(said)
     for said in said_of:  # the confirmations go out in the language the message asked for, if any
         if said.did in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED):
-            _ask(mail, session, space, subscriber, "confirm" if said.did == Did.CONFIRM_SENT else "unsubscribe")
+            _ask(
+                mail, session, space, subscriber, "confirm" if said.did == Did.CONFIRM_SENT else "unsubscribe"
+            )
     answers = [s for s in said_of if s.did not in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED)]
     if answers:
         _answer(mail, session, space, address, subscriber, answers)
@@ -213,7 +217,9 @@ def _ask(mail: Mailing, session: Session, space: Space, subscriber: Subscriber, 
 
 
 def _language_of(mail: Mailing, space: Space, subscriber: Subscriber | None) -> str:
-    return (subscriber.language if subscriber else "") or (space.languages or [mail.settings.site.language])[0]
+    return (subscriber.language if subscriber else "") or (space.languages or [mail.settings.site.language])[
+        0
+    ]
 
 
 def apply_token(mail: Mailing, session: Session, space: Space, token: str) -> str:
@@ -239,7 +245,9 @@ def _confirm(mail: Mailing, session: Session, space: Space, token: str, message:
         done = apply_token(mail, session, space, token)
     except InvalidToken as exc:
         return f"refused: {exc}"
-    return f"{message.from_addr or 'the token holder'}: {'subscribed' if done == 'confirm' else 'unsubscribed'}"
+    return (
+        f"{message.from_addr or 'the token holder'}: {'subscribed' if done == 'confirm' else 'unsubscribed'}"
+    )
 
 
 def _answer(
@@ -277,10 +285,13 @@ def _help(
         space_languages=", ".join(space.languages),
         space_languages_list=list(space.languages),
         questions=[
-            {"number": q.number, "text": q.text_in(language, config.languages[0]),
-             "address": mail.space_address(space.slug, f"+q{q.number}")}
+            {
+                "number": q.number,
+                "text": q.text_in(language, config.languages[0]),
+                "address": mail.space_address(space.slug, f"+q{q.number}"),
+            }
             for q in (config.questions if config else ())
-        ],  # fmt: skip
+        ],
         archive_url=space_url(mail.settings.site.base_url, space.slug),
         translated_verbs=translated_verbs(verb_words, mail.words(language)),
     )

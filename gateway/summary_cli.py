@@ -83,6 +83,10 @@ def _approve(hub, space: str, message_id: str, moderator: str) -> None:
             )
             raise typer.Exit(1)
         result = apply(
-            Moderation.at(hub.settings, utcnow()), session, post, Command(Verb.APPROVE), Actor(moderator, "cli")
+            Moderation.at(hub.settings, utcnow()),
+            session,
+            post,
+            Command(Verb.APPROVE),
+            Actor(moderator, "cli"),
         )
         typer.echo(describe(result))

@@ -15,7 +15,11 @@ from moderation.models import Decision, TrustedSender
 from moderation.notices import queue_receipt, queue_update
 from moderation.outcomes import Outcome, Result
 
-FINAL = {Verb.APPROVE: PostStatus.PUBLISHED, Verb.REJECT: PostStatus.REJECTED, Verb.DISCARD: PostStatus.DISCARDED}
+FINAL = {
+    Verb.APPROVE: PostStatus.PUBLISHED,
+    Verb.REJECT: PostStatus.REJECTED,
+    Verb.DISCARD: PostStatus.DISCARDED,
+}
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,9 @@ def actions(
     current = mod.question_number(session, post)
     for number in mod.open_questions(space):
         if number != current:
-            found.append(("move", words.gettext("Move to Q%(number)s") % {"number": number}, f"move q{number}"))
+            found.append(
+                ("move", words.gettext("Move to Q%(number)s") % {"number": number}, f"move q{number}")
+            )
     return [
         Action(kind, label, command, f"mailto:{REPLY_TO}?subject={reply_subject}&body={quote(command)}")
         for kind, label, command in found

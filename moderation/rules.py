@@ -115,7 +115,9 @@ def auto_reply_subject(check: Check) -> str | None:
     """An out-of-office subject alone is only a hint: "Réponse automatique défaillante" may be a
     person writing about a broken auto-reply, so it is held with a note, never discarded."""
     if AUTO_REPLY_SUBJECT.match(check.message.subject):
-        return Reason(N_("looks like an automatic reply (subject: %(subject)s)"), subject=check.message.subject[:80])
+        return Reason(
+            N_("looks like an automatic reply (subject: %(subject)s)"), subject=check.message.subject[:80]
+        )
     return None
 
 
@@ -126,9 +128,13 @@ def space_not_open(check: Check) -> str | None:
         return None
     state = moment(space, check.now).state
     if state == "before":
-        return Reason(N_("The discussion “%(title)s” opens on %(date)s."), title=space.title, date=_when(space.opens))
+        return Reason(
+            N_("The discussion “%(title)s” opens on %(date)s."), title=space.title, date=_when(space.opens)
+        )
     if state == "closed":
-        return Reason(N_("The discussion “%(title)s” closed on %(date)s."), title=space.title, date=_when(space.closes))
+        return Reason(
+            N_("The discussion “%(title)s” closed on %(date)s."), title=space.title, date=_when(space.closes)
+        )
     return None
 
 
@@ -140,8 +146,10 @@ def question_not_open(check: Check) -> str | None:
     here = moment(space, check.now)
     if here.state in ("open", "between") and check.question not in here.open_questions:
         if not here.open_questions:
-            return Reason(N_("Question %(number)s does not take new contributions now (none is open until the "
-                             "next phase)."), number=check.question)  # fmt: skip
+            return Reason(
+                N_("Question %(number)s takes no new contributions now (none until the next phase)."),
+                number=check.question,
+            )
         open_now = ", ".join(f"q{n}" for n in here.open_questions)
         return Reason(N_("Question %(number)s does not take new contributions now (open: %(open)s)."),
                       number=check.question, open=open_now)  # fmt: skip
@@ -156,7 +164,9 @@ def posting_not_allowed(check: Check) -> str | None:
     if space.posting == "allowlist" and space.allows(check.message.from_addr):
         return None
     if space.posting == "members":
-        return Reason(N_("The discussion “%(title)s” takes contributions from its members only."), title=space.title)
+        return Reason(
+            N_("The discussion “%(title)s” takes contributions from its members only."), title=space.title
+        )
     return Reason(N_("The discussion “%(title)s” takes contributions from its members and the organisations "
                      "it lists only."), title=space.title)  # fmt: skip
 
@@ -187,7 +197,11 @@ def sender_unclear(check: Check) -> str | None:
 
 
 def trusted_sender(check: Check) -> str | None:
-    return Reason(N_("%(address)s is trusted in this space"), address=check.message.from_addr) if check.trusted else None
+    return (
+        Reason(N_("%(address)s is trusted in this space"), address=check.message.from_addr)
+        if check.trusted
+        else None
+    )
 
 
 def _when(moment_: dt.datetime) -> str:

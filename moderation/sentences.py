@@ -46,7 +46,9 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
                 result.chars,
             )
         case Outcome.EMPTY_EDIT:
-            text = words.gettext("#%(id)s: the edit between ---begin--- and ---end--- was empty; nothing changed")
+            text = words.gettext(
+                "#%(id)s: the edit between ---begin--- and ---end--- was empty; nothing changed"
+            )
         case Outcome.UNTRUSTED:
             text = words.gettext("%(address)s's posts are held for moderation again")
         case Outcome.WAS_NOT_TRUSTED:

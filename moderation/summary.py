@@ -54,8 +54,12 @@ def _decided_by_others(mod: Moderation, session: Session, space_id: int, moderat
     words = mod.words(_language(mod, space_id, session))
     return [
         words.gettext("#%(id)s “%(subject)s”: %(action)s by %(moderator)s")
-        % {"id": post.id, "subject": post.subject[:50], "action": _action(decision.action, words),
-           "moderator": decision.moderator}  # fmt: skip
+        % {
+            "id": post.id,
+            "subject": post.subject[:50],
+            "action": _action(decision.action, words),
+            "moderator": decision.moderator,
+        }
         for decision, post in session.exec(query)
     ]
 

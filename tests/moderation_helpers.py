@@ -19,6 +19,12 @@ def body(raw: bytes) -> str:
     return parse(raw).get_body(("plain",)).get_content()
 
 
+def flat(text: str) -> str:
+    """Text with its line breaks and runs of spaces made single spaces: paragraphs are wrapped at
+    72 columns, so a sentence may span lines."""
+    return " ".join(text.split())
+
+
 def outbox(hub, kind: str | None = None) -> list[OutgoingMail]:
     with session_scope(hub.engine) as session:
         query = select(OutgoingMail).order_by(OutgoingMail.id)

@@ -249,7 +249,7 @@ def test_the_space_page_shows_its_phases_and_the_current_one(tmp_path, database)
     page = Archive(hub).get("/unece-review/?lang=fr").text
     assert "Avant l&#39;examen" in page and "After the review" in page
     assert re.search(r'<li class="current">\s*<strong>Avant', page)
-    assert "2099-02-10 – 2099-02-20" in page and 'href="/unece-review/q/2/">Q2</a>' in page
+    assert "févr. 2099" in page and 'href="/unece-review/q/2/">Q2</a>' in page
     hub.engine.dispose()
 
 

@@ -13,7 +13,7 @@ from archive.headers import clean_text
 from archive.outgoing import Letter, compose
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
-HOSTILE = list(':,;"@<>()[]\\.=?_- \t') + ["=?", "=?utf-8?q?x?=", "  ", "\r\n", "\x00", "\u202e"]
+HOSTILE = [*':,;"@<>()[]\\.=?_- \t', "=?", "=?utf-8?q?x?=", "  ", "\r\n", "\x00", "\u202e"]
 SCRIPTS = [
     "Rosa Díaz", "Ана Иванова", "Ελένη Παπαδοπούλου", "محمد العلي", "李明", "Pratiques prometteuses à Genève",
     "Очень длинное название площадки для обсуждения региональных обзоров", "قضايا الهجرة 2024",

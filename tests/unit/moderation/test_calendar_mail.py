@@ -14,7 +14,7 @@ from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from tests.configs import make_settings, phases
-from tests.moderation_helpers import body, decide, outbox, parse
+from tests.moderation_helpers import body, decide, flat, outbox, parse
 
 PHASES = "\ngrace_days = 5" + phases(
     (
@@ -57,7 +57,7 @@ class Calendar:
             return session.exec(select(Post).where(Post.message_id == f"c{self.count}@ngo.example")).one()
 
     def replies(self) -> list[str]:
-        return [body(row.raw) for row in outbox(self.hub, "calendar")]
+        return [flat(body(row.raw)) for row in outbox(self.hub, "calendar")]
 
 
 @pytest.fixture()
@@ -101,7 +101,7 @@ def test_phases_take_their_own_questions_and_replies_go_on(calendar):
     between = calendar.send("unece-review+q1@hub.example.org", sender="cy@ngo.example")
     assert between.status == "rejected"
     assert (
-        'The next phase, "After the review", opens on 10 February 2024, 00:00 UTC.' in calendar.replies()[-1]
+        "The next phase, “After the review”, opens on 10 February 2024, 00:00 UTC." in calendar.replies()[-1]
     )
     answer = calendar.send(SPACE, sender="di@ngo.example", extra="In-Reply-To: <c1@ngo.example>\r\n")
     assert answer.status == "held"  # a reply in a thread of a closed question still counts
@@ -113,7 +113,7 @@ def test_phases_take_their_own_questions_and_replies_go_on(calendar):
 def test_grace_period_then_closed(calendar):
     calendar.now = at(2, 23)
     late = calendar.send("unece-review+q2@hub.example.org")
-    assert late.status == "held" and "late: sent after the space closed on 20 February 2024" in late.notes
+    assert late.status == "held" and "late: sent after the space closed on 2024-02-20 23:59 UTC" in late.notes
     calendar.now = at(2, 26)
     closed = calendar.send("unece-review+q2@hub.example.org", sender="bo@ngo.example")
     assert closed.status == "rejected"

@@ -57,13 +57,13 @@ def test_null_sender_is_a_bounce(settings):
 def test_closed_space_rejects_with_a_reason(settings):
     result = verdict(settings, "Subject: late\r\n", space="closed-space")
     assert result.action == "reject"
-    assert "closed on 01 February 2020" in result.reason
+    assert "closed on 2020-02-01 00:00 UTC" in result.reason
 
 
 def test_space_not_yet_open(tmp_path):
     settings = make_settings(tmp_path, dates="opens = 2030-01-01T00:00:00Z")
     result = verdict(settings, "Subject: early\r\n")
-    assert result.action == "reject" and "opens on 01 January 2030" in result.reason
+    assert result.action == "reject" and "opens on 2030-01-01 00:00 UTC" in result.reason
 
 
 def test_unclear_sender_is_held_with_a_note(settings):

@@ -18,7 +18,7 @@ from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from tests.configs import make_settings
-from tests.moderation_helpers import body, decide, outbox
+from tests.moderation_helpers import body, decide, flat, outbox
 
 DATES = "opens = 2024-01-10T00:00:00Z\ncloses = 2024-02-20T23:59:59Z"
 SUMMARY_TO = "unece-review+summary@hub.example.org"
@@ -65,7 +65,7 @@ def test_a_moderators_summary_is_held_then_pinned_digested_and_linked(tmp_path, 
     late = space.send("ana@ngo.example", "late@ngo.example", "unece-review@hub.example.org")
     assert late.status == "rejected"
     [reply] = outbox(space.hub, "calendar")
-    assert "The moderators' summary: http://127.0.0.1:8080/unece-review/message/" in body(reply.raw)
+    assert "The moderators' summary: http://127.0.0.1:8080/unece-review/message/" in flat(body(reply.raw))
     space.hub.engine.dispose()
 
 
