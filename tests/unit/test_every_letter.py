@@ -189,7 +189,7 @@ def test_every_kind_reads_back_exactly(scenario, name, subject):
             if kind == "post":
                 author = name or "ana"  # a name that cleans away: the address's local part
                 assert sender.display_name == wire.display_name(clean_text(f"{author} via {title}", 200))
-                assert shown == f"[{SLUG}] {subject}"
+                assert shown == f"[{SLUG}] {subject or '(no subject)'}"
             if kind == "digest":
                 assert sender.display_name == title
             if kind == "hold-notice":
