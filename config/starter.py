@@ -77,6 +77,8 @@ max_message_bytes = 26214400
 [outbound]                          # the relay for every outgoing message
 host = "127.0.0.1"
 port = 25
+maildir = "mail"                    # the demo delivers here instead (read it with any mail
+                                    # client, or `ls mail/new`); remove to use the relay above
 
 [web]
 listen = "127.0.0.1:8080"

@@ -21,6 +21,7 @@ from gateway import (
     imap_cli,
     members_cli,
     moderate_cli,
+    reply_cli,
     reports,
     summary_cli,
 )
@@ -41,6 +42,7 @@ app.add_typer(imap_cli.app, name="imap")
 app.add_typer(members_cli.app, name="members")
 app.add_typer(summary_cli.app, name="summary")
 app.command("deliver")(deliver_cli.deliver)  # also run alone by gateway.entry, light
+app.command("reply")(reply_cli.reply)
 
 
 @app.command()
