@@ -103,12 +103,10 @@ def _commands(mail: Mailing, session: Session, space: Space, message: ParsedMess
                 Did.STATUS, subscriber.status if subscriber else "", subscriber.mode if subscriber else ""
             )
         said_of.append(said)
-    for said in said_of:  # the confirmations go out in the language the message asked for, if any
-        if said.did in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED):
-            _ask(
-                mail, session, space, subscriber, "confirm" if said.did == Did.CONFIRM_SENT else "unsubscribe"
-            )
-    answers = [s for s in said_of if s.did not in (Did.CONFIRM_SENT, Did.UNSUBSCRIBE_ASKED)]
+    asks = {ASKS[s.did] for s in said_of if s.did in ASKS}
+    for kind in sorted(asks):  # once each, in the language the message asked for, if any
+        _ask(mail, session, space, subscriber, kind)
+    answers = [s for s in said_of if s.did not in ASKS]
     if answers:
         _answer(mail, session, space, address, subscriber, answers)
     return "; ".join(str(s) for s in said_of)
@@ -123,6 +121,9 @@ class Did(StrEnum):
     NOT_SUBSCRIBED = "not subscribed"
     UNSUBSCRIBE_ASKED = "unsubscribe confirmation sent"
     STATUS = "status"
+
+
+ASKS = {Did.CONFIRM_SENT: "confirm", Did.UNSUBSCRIBE_ASKED: "unsubscribe"}  # confirmed by the mailbox
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,13 @@ from gateway.spool import spool_for
 
 
 def reply(
-    letter: Annotated[Path, typer.Argument(help="A message hubmail sent, e.g. a file in the demo's mail/new/.")],
+    letter: Annotated[
+        Path, typer.Argument(help="A message hubmail sent, e.g. a file in the demo's mail/new/.")
+    ],
     text: Annotated[list[str], typer.Argument(help="What to write, e.g. approve (several words: one line).")],
-    sender: Annotated[str, typer.Option("--from", help="Who replies; default: whom the letter was for.")] = "",
+    sender: Annotated[
+        str, typer.Option("--from", help="Who replies; default: whom the letter was for.")
+    ] = "",
     config: ConfigOption = None,
 ) -> None:
     """Reply to a letter (to its Reply-To) with TEXT on the first line and the letter quoted below."""
