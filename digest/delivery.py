@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from babel.units import format_unit
 from markupsafe import Markup
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
@@ -28,7 +27,7 @@ from archive.visibility import may_read
 from digest.headers import bounce_address, list_headers, unsubscribe_url
 from digest.models import DigestSent, Subscriber
 from digest.render import digest_letter
-from templates import locale
+from templates.dates import size
 
 MAX_POSTS = 500  # a digest this long is split over the next rounds rather than sent as a brick
 
@@ -123,7 +122,7 @@ def post_letter(mail: Mailing, space: Space, post: Post, subscriber: Subscriber)
         "body_html": Markup(mail_html(post)),
         "attached": attached,
         "linked": linked,
-        "limit": _megabytes(mail.settings.digest.attachments_max_bytes, language),
+        "limit": size(mail.settings.digest.attachments_max_bytes, language),
         "archived": post_url(base, space.slug, post.message_id),
         "unsubscribe": unsubscribe_url(mail, space.slug, subscriber),
     }
@@ -167,10 +166,6 @@ def _attachments(mail: Mailing, space: Space, post: Post) -> tuple[tuple[Part, .
         Linked(m["filename"], m["size"], attachment_url(base, space.slug, post, i))
         for i, m in enumerate(metas)
     ]
-
-
-def _megabytes(size: int, language: str) -> str:
-    return format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=locale(language))
 
 
 def _mime(meta: dict) -> str:

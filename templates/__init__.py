@@ -106,6 +106,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
         datetime=lambda value: dates.date_and_time(value, language),
         span=lambda first, last: dates.span(first, last, language),
         number=lambda value: dates.number(value, language),
+        size=lambda value: dates.size(value, language),
     )
     env.globals.update(lang=language, direction=direction(language))
     return env

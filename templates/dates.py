@@ -1,4 +1,4 @@
-"""Dates and numbers as readers of each language write them (Babel's CLDR data); times are UTC."""
+"""Dates, numbers and sizes as readers of each language write them (Babel's CLDR data); times are UTC."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from babel.dates import format_date, format_interval, format_time
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from templates import locale
 
@@ -38,3 +39,11 @@ def date_and_time(value: dt.datetime, language: str) -> str:
 def number(value: int | float, language: str) -> str:
     """1,234 / 1 234 / 1.234, as the language groups digits."""
     return format_decimal(value, locale=locale(language))
+
+
+def size(count: int, language: str) -> str:
+    """A file's size in the language's units: 980 B, 2.9 kB, 10 MB, 2,9 ko, 10 Мбайт."""
+    for unit, scale in (("digital-megabyte", 1_000_000), ("digital-kilobyte", 1_000)):
+        if count >= scale:
+            return format_unit(round(count / scale, 1), unit, "short", locale=locale(language))
+    return format_unit(count, "digital-byte", "short", locale=locale(language))
