@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from archive.models import PostStatus
 from archive.parsing import ParseLimits, parse_message
 from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
@@ -80,7 +81,7 @@ def _import_one(
         session,
         space_id=space_id,
         question_id=question_id,
-        status="published" if publish else "held",
+        status=PostStatus.PUBLISHED if publish else PostStatus.HELD,
         message=message,
         raw=raw,
         envelope_from=message.from_addr,

@@ -11,8 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from config.database import UTCDateTime, utcnow
 
-POST_STATUSES = ("held", "published", "rejected", "discarded")
-
 
 def _optional_when() -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

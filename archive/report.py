@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session, col, func, select
 
-from archive.models import Member, Post, Question, Space
+from archive.models import Member, Post, PostStatus, Question, Space
 from archive.replytext import html_to_text
 from archive.urls import post_url
 from config import Settings
@@ -109,7 +109,8 @@ def _phase(config: SpaceConfig, number: int | None) -> PhaseConfig | None:
     return phase
 
 
-_CONTRIBUTIONS = (Post.status == "published", col(Post.is_summary).is_(False))  # every post read, once
+# every post read, once
+_CONTRIBUTIONS = (Post.status == PostStatus.PUBLISHED, col(Post.is_summary).is_(False))
 
 
 _READ = (

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
-from archive.models import Post, Question, Space
+from archive.models import Post, PostStatus, Question, Space
 from archive.threads import Node, build_threads, flatten
 from archive.visibility import Viewer, may_read
 from config.calendar import moment
 from config.spaces import SpaceConfig
 
-PUBLISHED = "published"
+PUBLISHED = PostStatus.PUBLISHED
 
 
 @dataclass
@@ -80,7 +80,7 @@ def counts_by_language(session: Session, space_id: int) -> dict[str, int]:
     """Published posts per detected language, most first ("" is "could not tell")."""
     query = (
         select(Post.language, func.count())
-        .where(Post.space_id == space_id, Post.status == "published")
+        .where(Post.space_id == space_id, Post.status == PUBLISHED)
         .group_by(Post.language)
     )
     return dict(sorted(session.exec(query).all(), key=lambda pair: -pair[1]))

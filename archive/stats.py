@@ -10,7 +10,7 @@ import pygal
 from pygal.style import CleanStyle
 from sqlmodel import Session, col, select
 
-from archive.models import Post, Question
+from archive.models import Post, PostStatus, Question
 
 CHARTS = ("weeks", "questions", "organisations")
 SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
@@ -29,7 +29,7 @@ def participation(session: Session, space_id: int) -> Participation:
     query = (
         select(Post.received_at, Post.from_addr, Question.number)
         .join(Question, col(Post.question_id) == Question.id, isouter=True)
-        .where(Post.space_id == space_id, Post.status == "published")
+        .where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED)
     )
     rows = session.exec(query).all()
     weeks = Counter(f"{when.isocalendar().year}-W{when.isocalendar().week:02d}" for when, _, _ in rows)

@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 
 from archive.attachments import store_blob
 from archive.language import post_language
-from archive.models import CommandMail, Post
+from archive.models import CommandMail, Post, PostStatus
 from archive.parsing import ParsedMessage
 from archive.replytext import html_to_text
 from archive.urls import message_hash
 
-THREAD_STATUSES = ("held", "published")
+THREAD_STATUSES = (PostStatus.HELD, PostStatus.PUBLISHED)
 
 
 def find_post(session: Session, space_id: int, message_id: str) -> Post | None:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from archive.attachments import blob_path
 from archive.mailing import Mailing
 from archive.members import viewer_for
-from archive.models import Post, Space
+from archive.models import Post, PostStatus, Space
 from archive.outgoing import Letter, Part, queue
 from archive.render import mail_html
 from archive.spaces import title_in
@@ -34,7 +34,7 @@ MAX_POSTS = 500  # a digest this long is split over the next rounds rather than 
 
 def due_posts(session: Session, subscriber: Subscriber, limit: int = MAX_POSTS) -> list[Post]:
     """Published posts of the subscriber's space after its cursor, in publication order."""
-    query = select(Post).where(Post.space_id == subscriber.space_id, Post.status == "published")
+    query = select(Post).where(Post.space_id == subscriber.space_id, Post.status == PostStatus.PUBLISHED)
     if subscriber.cursor_at is not None:
         query = query.where(
             or_(

@@ -120,7 +120,7 @@ def _edit(session: Session, post: Post, text: str, actor: Actor, mod: Moderation
     # The raw message stays as it came (the record); the shown text is the moderator's.
     post.body_text, post.body_html = text, ""
     session.add(post)
-    if post.status == "published":
+    if post.status == PostStatus.PUBLISHED:
         prepare_for_display(session, post)
     _record(session, post, "edit", actor, mod, {"chars": len(text)})
     return Result(Outcome.EDITED, post.id, post.subject, chars=len(text))

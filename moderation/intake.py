@@ -81,7 +81,7 @@ def take_post(
     elif verdict.action == Action.ACCEPT:
         post.published_at, post.decided_at, post.decided_by = mod.now, mod.now, "trusted sender"
         prepare_for_display(session, post)
-        queue_receipt(mod, session, post, config, "published")
+        queue_receipt(mod, session, post, config, PostStatus.PUBLISHED)
     elif verdict.rule in CALENDAR_RULES:
         queue_calendar_reply(mod, session, envelope_from, post, config)
     elif verdict.action == Action.REJECT:
