@@ -121,8 +121,23 @@ class SignIn(SQLModel, table=True):
     ended_at: dt.datetime | None = _optional_when()
 
 
+class OutgoingBody(SQLModel, table=True):
+    """A letter composed once for many recipients (a notice, a post's copies, a digest); what differs
+    per recipient is a marker in it, replaced when each row is sent (archive.outgoing.assemble)."""
+
+    __tablename__ = "outgoing_body"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class OutgoingMail(SQLModel, table=True):
-    """A message waiting for (or handed to) the relay; queued in the same transaction as its cause."""
+    """A message waiting for (or handed to) the relay; queued in the same transaction as its cause.
+
+    Either `raw` is the whole message, or `body_id` names a shared body and `personal` holds this
+    recipient's values for its markers (`raw` is then empty)."""
 
     __tablename__ = "outbox"
 
@@ -132,6 +147,8 @@ class OutgoingMail(SQLModel, table=True):
     recipient: str = Field(index=True)
     message_id: str = Field(max_length=998)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    body_id: int | None = Field(default=None, foreign_key="outgoing_body.id", index=True)
+    personal: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )

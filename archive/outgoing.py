@@ -59,9 +59,11 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     msg = email.message.EmailMessage(policy=POLICY)
     for name, value in _headers(letter, domain, message_id):
         msg.set_raw(name, value)
-    msg.set_content(body_text(letter.text))
+    text = body_text(letter.text)
+    msg.set_content(text, cte=_text_encoding(text))
     if letter.html is not None:
-        msg.add_alternative(body_text(letter.html), subtype="html")
+        html = body_text(letter.html)
+        msg.add_alternative(html, subtype="html", cte=_text_encoding(html))
     for part in letter.attachments:
         maintype, _, subtype = part.content_type.partition("/")
         msg.add_attachment(part.data, maintype=maintype, subtype=subtype, filename=part.filename)
@@ -106,6 +108,21 @@ def _headers(letter: Letter, domain: str, message_id: str) -> list[tuple[str, st
         words = clean_text(value, 2000).encode("ascii", "replace").decode().split()
         headers.append((clean_text(header, 80), wire.fold(header, words)))
     return headers
+
+
+def written_as_is(letter: Letter) -> bool:
+    """Whether the letter's text parts go out unencoded (7bit or 8bit)."""
+    parts = [letter.text] if letter.html is None else [letter.text, letter.html]
+    return all(_text_encoding(body_text(part)) is not None for part in parts)
+
+
+def _text_encoding(text: str) -> str | None:
+    """7bit or 8bit, written as it is, while every line fits SMTP's 998 octets (RFC 5321 §4.5.3.1.6):
+    readable in the raw message, and a marker of archive.bodies stays whole; else the library's choice
+    (quoted-printable or base64)."""
+    if any(len(line.encode("utf-8")) > 998 for line in text.split("\n")):
+        return None
+    return "7bit" if text.isascii() else "8bit"
 
 
 def body_text(text: str) -> str:

@@ -63,6 +63,7 @@ class OutboundSettings:
     retry_seconds: int
     replies_per_hour: int
     maildir: str
+    connections: int
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     }
     site = sections["site"]
     _check_sections(name, site, sections["smtp"], sections["web"])
+    if not 1 <= sections["outbound"].connections <= 32:
+        raise ConfigError(name, "outbound.connections", "must be from 1 to 32")
     _check_moderation(name, sections["moderation"])
     _check_digest(name, sections["digest"])
     spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)

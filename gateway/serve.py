@@ -15,14 +15,14 @@ from digest.bounces import refused_by_relay
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
-from gateway.mailer import drain_outbox, mailer_for
+from gateway.mailer import drain_outbox, mailers_for
 from gateway.smtp import start_server
 from gateway.web import web_server
 from gateway.worker import Worker
 
 log = logging.getLogger("hubmail.serve")
 OUTBOX_SECONDS = 2.0
-BATCH = 200  # messages handed to the relay per round, over one SMTP session
+BATCH = 500  # outbox rows taken per round, shared by [outbound] connections relay sessions
 
 
 async def serve(hub: Hub) -> None:
@@ -87,15 +87,18 @@ def _refused(hub: Hub, envelope_from: str) -> None:
 
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
-    mailer = mailer_for(hub.settings)
+    mailers = mailers_for(hub.settings)
     drain = functools.partial(
-        drain_outbox, retry_seconds=outbound.retry_seconds, on_refused=functools.partial(_refused, hub)
+        drain_outbox,
+        batch=BATCH,
+        retry_seconds=outbound.retry_seconds,
+        on_refused=functools.partial(_refused, hub),
     )
     loop = asyncio.get_running_loop()
     while True:
         mail_waiting.clear()
         try:
-            if await loop.run_in_executor(executor, drain, hub.engine, mailer) == BATCH:
+            if await loop.run_in_executor(executor, drain, hub.engine, mailers) == BATCH:
                 continue  # more is waiting (a digest run): no pause
         except Exception:  # a database hiccup must not end outbound mail
             log.exception("outbox round failed; trying again")

@@ -10,6 +10,7 @@ import nh3
 from babel.support import NullTranslations
 from sqlmodel import Session
 
+from archive.bodies import Recipient, Shared, mark
 from archive.members import moderators_of
 from archive.models import Post, PostStatus
 from archive.outgoing import Letter, queue, replied_recently
@@ -23,7 +24,7 @@ from moderation.outcomes import Result
 from moderation.sentences import describe, past
 from templates.dates import date_and_time
 
-REPLY_TO = "hubmail-reply-address-placeholder"  # each moderator's own moderate+TOKEN@, put in per letter
+REPLY = "reply"  # each moderator's own moderate+TOKEN@ address, put in as the notice is sent
 
 
 def author(post: Post) -> str:
@@ -80,7 +81,7 @@ def actions(
                 ("move", words.gettext("Move to Q%(number)s") % {"number": number}, f"move q{number}")
             )
     return [
-        Action(kind, label, command, f"mailto:{REPLY_TO}?subject={reply_subject}&body={quote(command)}")
+        Action(kind, label, command, f"mailto:{mark(REPLY)}?subject={reply_subject}&body={quote(command)}")
         for kind, label, command in found
     ]
 
@@ -110,22 +111,21 @@ def queue_hold_notices(
         **mod.command_words(language),
     }
     notice_subject, text = mod.render("hold_notice.txt", language, **values)
-    html = mod.render_html("hold_notice.html", language, **values)
+    letter = Letter(
+        to="",
+        subject=notice_subject,
+        text=text,
+        html=mod.render_html("hold_notice.html", language, **values),
+        sender=mod.owner_address(space.slug),
+        sender_name=words.gettext("%(title)s moderation") % {"title": space.title_in(language)},
+        reply_to=mark(REPLY),
+        auto_submitted="auto-generated",
+        original=post.raw,
+    )
+    notices = Shared(session, "hold-notice", letter, site.domain)  # one body: the post is encoded once
     for moderator in moderators_of(session, space):
         token = make_token(site.secret_key, "hold", post.id, moderator, expires, post.raw_sha256)
-        reply_to = f"moderate+{token}@{site.domain}"
-        letter = Letter(
-            to=moderator,
-            subject=notice_subject,
-            text=text.replace(REPLY_TO, reply_to),
-            html=html.replace(REPLY_TO, reply_to),
-            sender=mod.owner_address(space.slug),
-            sender_name=words.gettext("%(title)s moderation") % {"title": space.title_in(language)},
-            reply_to=reply_to,
-            auto_submitted="auto-generated",
-            original=post.raw,
-        )
-        queue(session, "hold-notice", letter, site.domain)
+        notices.add(Recipient(moderator, values={REPLY: f"moderate+{token}@{site.domain}"}))
 
 
 def queue_receipt(

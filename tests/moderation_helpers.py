@@ -7,6 +7,7 @@ from email.message import EmailMessage
 
 from sqlmodel import select
 
+from archive.bodies import letter_bytes
 from archive.models import OutgoingMail
 from config.database import session_scope
 
@@ -26,11 +27,16 @@ def flat(text: str) -> str:
 
 
 def outbox(hub, kind: str | None = None) -> list[OutgoingMail]:
+    """The outbox rows, each with `raw` the message as the relay gets it (shared bodies put together)."""
     with session_scope(hub.engine) as session:
         query = select(OutgoingMail).order_by(OutgoingMail.id)
         if kind:
             query = query.where(OutgoingMail.kind == kind)
-        return list(session.exec(query))
+        rows = list(session.exec(query))
+        for row in rows:
+            row.raw = letter_bytes(session, row)
+            session.expunge(row)  # read only: the filled-in bytes are never written back
+        return rows
 
 
 def reply(

@@ -1,0 +1,141 @@
+"""Letters composed once for many recipients: one stored body, a row per recipient with its own values.
+
+A hold notice to each moderator, a post to each subscriber, a digest to everyone of a space,
+language and period: what differs per recipient (To, a reply token, an unsubscribe link) is
+written into the body as a marker and put in when the row is sent (`assemble`). Composition
+writes text parts as 7bit/8bit wherever lines allow (archive.outgoing), so a marker stays as it
+is in the bytes; where it would not (a part that must be encoded), every recipient gets a
+letter of its own instead, composed in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from archive.headers import clean_text
+from archive.models import OutgoingBody, OutgoingMail
+from archive.outgoing import Letter, compose, queue, written_as_is
+
+TO = "to"
+
+
+def mark(name: str) -> str:
+    """The marker for a recipient's value `name` (ASCII, never wrapped or encoded in 7bit/8bit text)."""
+    return f"hubmail-mark-{name}-e6b1c0"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    to: str
+    envelope_from: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # marker name -> this recipient's value
+
+    def personal(self) -> dict[str, str]:
+        return {TO: clean_text(self.to), **{k: clean_text(v, 2000) for k, v in self.values.items()}}
+
+
+class Shared:
+    """A letter composed once (on the first recipient) for every recipient added to it.
+
+    personalize=False: the letter is the same for everyone (its `to` is the list's address), so
+    the outbox may hand it to the relay once for many recipients."""
+
+    def __init__(self, session: Session, kind: str, letter: Letter, domain: str, personalize: bool = True):
+        self.session, self.kind, self.domain, self.personalize = session, kind, domain, personalize
+        self.letter = dataclasses.replace(letter, to=mark(TO)) if personalize else letter
+        self.body: OutgoingBody | None = None
+        self.message_id = ""
+        self.alone = False  # each recipient gets a letter of its own
+
+    def add(self, recipient: Recipient) -> OutgoingMail:
+        if self.body is None and not self.alone:
+            self._compose(recipient)
+        if self.alone:
+            return queue(self.session, self.kind, personalized(self.letter, recipient.personal()), self.domain,
+                         recipient.envelope_from)  # fmt: skip
+        row = OutgoingMail(
+            kind=self.kind,
+            envelope_from=recipient.envelope_from,
+            recipient=clean_text(recipient.to),
+            message_id=self.message_id,
+            raw=b"",
+            body_id=self.body.id,
+            personal=recipient.personal() if self.personalize else None,
+        )
+        self.session.add(row)
+        return row
+
+    def _compose(self, first: Recipient) -> None:
+        self.message_id, raw = compose(self.letter, self.domain)
+        names = set(first.personal()) if self.personalize else set()
+        # A marker in an encoded (quoted-printable, base64) part could not take its value safely.
+        hidden = any(raw.count(mark(name).encode()) != _written(self.letter, name) for name in names)
+        if names and (hidden or not written_as_is(self.letter)):
+            self.alone = True
+            return
+        self.body = OutgoingBody(kind=self.kind, raw=raw)
+        self.session.add(self.body)
+        self.session.flush()
+
+
+def queue_shared(
+    session: Session,
+    kind: str,
+    letter: Letter,
+    domain: str,
+    recipients: list[Recipient],
+    personalize: bool = True,
+) -> list[OutgoingMail]:
+    """One body for all the recipients (the letter's fields may hold mark(name) for their values)."""
+    shared = Shared(session, kind, letter, domain, personalize)
+    return [shared.add(recipient) for recipient in recipients]
+
+
+def assemble(body: bytes, personal: dict[str, str]) -> bytes:
+    """A recipient's message: the shared body with its markers replaced by this recipient's values."""
+    for name, value in personal.items():
+        body = body.replace(mark(name).encode(), value.encode("utf-8"))
+    return body
+
+
+def letter_bytes(session: Session, row: OutgoingMail) -> bytes:
+    """The message a row stands for, as the relay is handed it."""
+    if row.body_id is None:
+        return row.raw
+    return assemble(session.get(OutgoingBody, row.body_id).raw, row.personal or {})
+
+
+def personalized(letter: Letter, personal: dict[str, str]) -> Letter:
+    """The letter as one recipient's own, every marker replaced (when a shared body cannot be had)."""
+
+    def fill(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for name, value in personal.items():
+            text = text.replace(mark(name), value)
+        return text
+
+    return dataclasses.replace(
+        letter,
+        to=fill(letter.to),
+        text=fill(letter.text),
+        html=fill(letter.html),
+        reply_to=fill(letter.reply_to),
+        extra={key: fill(value) for key, value in letter.extra.items()},
+    )
+
+
+def _written(letter: Letter, name: str) -> int:
+    """How often the marker was written in the letter's fields (so should be in its bytes)."""
+    fields = [
+        letter.to,
+        letter.subject,
+        letter.text,
+        letter.html or "",
+        letter.reply_to,
+        *letter.extra.values(),
+    ]
+    return sum(text.count(mark(name)) for text in fields)
