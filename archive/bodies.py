@@ -2,10 +2,8 @@
 
 A hold notice to each moderator, a post to each subscriber, a digest to everyone of a space,
 language and period: what differs per recipient (To, a reply token, an unsubscribe link) is
-written into the body as a marker and put in when the row is sent (`assemble`). Composition
-writes text parts as 7bit/8bit wherever lines allow (archive.outgoing), so a marker stays as it
-is in the bytes; where it would not (a part that must be encoded), every recipient gets a
-letter of its own instead, composed in full.
+written into the body as a marker (archive.marks) and put in when the row is sent. Should a
+marker not come through composition whole, every recipient gets a letter of its own instead.
 """
 
 from __future__ import annotations
@@ -16,15 +14,11 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from archive.headers import clean_text
+from archive.marks import count, fill, mark
 from archive.models import OutgoingBody, OutgoingMail
-from archive.outgoing import Letter, compose, queue, written_as_is
+from archive.outgoing import Letter, compose, queue
 
 TO = "to"
-
-
-def mark(name: str) -> str:
-    """The marker for a recipient's value `name` (ASCII, never wrapped or encoded in 7bit/8bit text)."""
-    return f"hubmail-mark-{name}-e6b1c0"
 
 
 @dataclass(frozen=True)
@@ -54,8 +48,8 @@ class Shared:
         if self.body is None and not self.alone:
             self._compose(recipient)
         if self.alone:
-            return queue(self.session, self.kind, personalized(self.letter, recipient.personal()), self.domain,
-                         recipient.envelope_from)  # fmt: skip
+            own = personalized(self.letter, recipient.personal())
+            return queue(self.session, self.kind, own, self.domain, recipient.envelope_from)
         row = OutgoingMail(
             kind=self.kind,
             envelope_from=recipient.envelope_from,
@@ -71,10 +65,8 @@ class Shared:
     def _compose(self, first: Recipient) -> None:
         self.message_id, raw = compose(self.letter, self.domain)
         names = set(first.personal()) if self.personalize else set()
-        # A marker in an encoded (quoted-printable, base64) part could not take its value safely.
-        hidden = any(raw.count(mark(name).encode()) != _written(self.letter, name) for name in names)
-        if names and (hidden or not written_as_is(self.letter)):
-            self.alone = True
+        if any(count(raw, name) != _written(self.letter, name) for name in names):
+            self.alone = True  # a marker did not come through whole: each recipient gets its own letter
             return
         self.body = OutgoingBody(kind=self.kind, raw=raw)
         self.session.add(self.body)
@@ -94,18 +86,11 @@ def queue_shared(
     return [shared.add(recipient) for recipient in recipients]
 
 
-def assemble(body: bytes, personal: dict[str, str]) -> bytes:
-    """A recipient's message: the shared body with its markers replaced by this recipient's values."""
-    for name, value in personal.items():
-        body = body.replace(mark(name).encode(), value.encode("utf-8"))
-    return body
-
-
 def letter_bytes(session: Session, row: OutgoingMail) -> bytes:
     """The message a row stands for, as the relay is handed it."""
     if row.body_id is None:
         return row.raw
-    return assemble(session.get(OutgoingBody, row.body_id).raw, row.personal or {})
+    return fill(session.get(OutgoingBody, row.body_id).raw, row.personal or {})
 
 
 def personalized(letter: Letter, personal: dict[str, str]) -> Letter:

@@ -123,7 +123,7 @@ class SignIn(SQLModel, table=True):
 
 class OutgoingBody(SQLModel, table=True):
     """A letter composed once for many recipients (a notice, a post's copies, a digest); what differs
-    per recipient is a marker in it, replaced when each row is sent (archive.outgoing.assemble)."""
+    per recipient is a marker in it, replaced when each row is sent (archive.marks.fill)."""
 
     __tablename__ = "outgoing_body"
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from archive import wire
 from archive.carry import carry_original, splice_original
 from archive.headers import clean_text
+from archive.marks import quoted_printable
 from archive.models import OutgoingMail
 from config.database import utcnow
 
@@ -59,11 +60,9 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     msg = email.message.EmailMessage(policy=POLICY)
     for name, value in _headers(letter, domain, message_id):
         msg.set_raw(name, value)
-    text = body_text(letter.text)
-    msg.set_content(text, cte=_text_encoding(text))
+    _set_text(msg, body_text(letter.text), "plain")
     if letter.html is not None:
-        html = body_text(letter.html)
-        msg.add_alternative(html, subtype="html", cte=_text_encoding(html))
+        _set_text(msg, body_text(letter.html), "html")
     for part in letter.attachments:
         maintype, _, subtype = part.content_type.partition("/")
         msg.add_attachment(part.data, maintype=maintype, subtype=subtype, filename=part.filename)
@@ -110,19 +109,19 @@ def _headers(letter: Letter, domain: str, message_id: str) -> list[tuple[str, st
     return headers
 
 
-def written_as_is(letter: Letter) -> bool:
-    """Whether the letter's text parts go out unencoded (7bit or 8bit)."""
-    parts = [letter.text] if letter.html is None else [letter.text, letter.html]
-    return all(_text_encoding(body_text(part)) is not None for part in parts)
-
-
-def _text_encoding(text: str) -> str | None:
-    """7bit or 8bit, written as it is, while every line fits SMTP's 998 octets (RFC 5321 §4.5.3.1.6):
-    readable in the raw message, and a marker of archive.bodies stays whole; else the library's choice
-    (quoted-printable or base64)."""
-    if any(len(line.encode("utf-8")) > 998 for line in text.split("\n")):
-        return None
-    return "7bit" if text.isascii() else "8bit"
+def _set_text(msg: email.message.EmailMessage, text: str, subtype: str) -> None:
+    """The text (or its HTML alternative) as 7bit or 8bit, written as it is, while every line fits
+    SMTP's 998 octets (RFC 5321 §4.5.3.1.6); else quoted-printable that keeps markers whole."""
+    as_is = all(len(line.encode("utf-8")) <= 998 for line in text.split("\n"))
+    cte = ("7bit" if text.isascii() else "8bit") if as_is else "quoted-printable"
+    if subtype == "plain":
+        msg.set_content(text, cte=cte)
+        part = msg
+    else:
+        msg.add_alternative(text, subtype=subtype, cte=cte)
+        part = msg.get_payload()[-1]
+    if not as_is:
+        part.set_payload(quoted_printable(text))  # the library's encoder would cut a marker in two
 
 
 def body_text(text: str) -> str:

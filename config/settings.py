@@ -82,6 +82,12 @@ class DigestSettings:
     weekly_time: str
     daily_time: str
     attachments_max_bytes: int
+    part_max_bytes: int
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    personalize: bool
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ SECTIONS: dict[str, type] = {
     "outbound": OutboundSettings,
     "moderation": ModerationSettings,
     "digest": DigestSettings,
+    "delivery": DeliverySettings,
     "web": WebSettings,
 }
 
@@ -116,6 +123,7 @@ class Settings:
     outbound: OutboundSettings
     moderation: ModerationSettings
     digest: DigestSettings
+    delivery: DeliverySettings
     web: WebSettings
     spaces: tuple[SpaceConfig, ...]
     imap: tuple[ImapAccount, ...] = ()

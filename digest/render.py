@@ -16,11 +16,8 @@ from archive.render import mail_html
 from archive.spaces import title_in
 from archive.urls import attachment_url, post_url
 from config.calendar import moment
-from digest.headers import list_headers, unsubscribe_url
-from digest.models import Subscriber
+from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import long_date, span
-
-UNSUBSCRIBE = "hubmail-unsubscribe-placeholder"  # each subscriber's own link, put in per letter
 
 
 @dataclass
@@ -64,36 +61,46 @@ def reply_link(mail: Mailing, space: Space, post: Post) -> str:
     return f"mailto:{mail.space_address(space.slug)}?subject={subject}&In-Reply-To={parent}"
 
 
-def digest_letter(
-    mail: Mailing,
-    session: Session,
-    space: Space,
-    subscriber: Subscriber,
-    posts: list[Post],
-    cache: dict | None = None,
-) -> Letter:
-    """The subscriber's digest. Subscribers of a space with the same posts and language share one
-    rendering (`cache`); only the unsubscribe link differs, and is put in afterwards."""
-    language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
-    key = (space.id, language, subscriber.mode, posts[0].id, posts[-1].id, len(posts))
-    cache = {} if cache is None else cache
-    if key not in cache:
-        cache[key] = _render(mail, session, space, posts, language, subscriber.mode)
-    subject, text, html = cache[key]
-    link = unsubscribe_url(mail, space.slug, subscriber)
+def digest_letters(
+    mail: Mailing, session: Session, space: Space, posts: list[Post], language: str, mode: str
+) -> list[Letter]:
+    """The digest of `posts` for subscribers of this language and mode: one letter, or numbered parts
+    of at most [digest] part_max_bytes of text each, all sent at once. The subscriber's own parts
+    (To, unsubscribe link) are markers, put in per recipient (archive.bodies)."""
+    parts = split(posts, mail.settings.digest.part_max_bytes)
     title = title_in(mail.settings, space, language)
-    return Letter(
-        to=subscriber.address,
-        subject=subject,
-        text=text.replace(UNSUBSCRIBE, link),
-        html=html.replace(UNSUBSCRIBE, link),
-        sender=mail.space_address(space.slug),
-        sender_name=title,
-        reply_to=mail.space_address(space.slug),
-        auto_submitted="",
-        list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
-        extra=list_headers(mail, space.slug, subscriber),
-    )
+    letters = []
+    for number, part in enumerate(parts, 1):
+        subject, text, html = _render(mail, session, space, part, language, mode, (number, len(parts)))
+        letters.append(
+            Letter(
+                to=mail.space_address(space.slug),
+                subject=subject,
+                text=text,
+                html=html,
+                sender=mail.space_address(space.slug),
+                sender_name=title,
+                reply_to=mail.space_address(space.slug),
+                auto_submitted="",
+                list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
+                extra=list_headers(mail, space.slug),
+            )
+        )
+    return letters
+
+
+def split(posts: list[Post], max_bytes: int) -> list[list[Post]]:
+    """Posts in order, cut into parts whose text stays within max_bytes (a post is never cut)."""
+    parts: list[list[Post]] = [[]]
+    size = 0
+    for post in posts:
+        weight = len(post.body_text) + len(post.display_html) + 500
+        if parts[-1] and size + weight > max_bytes:
+            parts.append([])
+            size = 0
+        parts[-1].append(post)
+        size += weight
+    return parts
 
 
 def _phase_line(mail: Mailing, space: Space, language: str) -> str:
@@ -114,7 +121,13 @@ def _phase_line(mail: Mailing, space: Space, language: str) -> str:
 
 
 def _render(
-    mail: Mailing, session: Session, space: Space, posts: list[Post], language: str, mode: str
+    mail: Mailing,
+    session: Session,
+    space: Space,
+    posts: list[Post],
+    language: str,
+    mode: str,
+    part: tuple[int, int],
 ) -> tuple[str, str, str]:
     base = mail.settings.site.base_url
     values = {
@@ -128,8 +141,10 @@ def _render(
         "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
         "title": title_in(mail.settings, space, language),
-        "unsubscribe": UNSUBSCRIBE,
+        "unsubscribe": unsubscribe_mark(mail, space.slug),
         "mode": mode,
+        "part": part[0],
+        "parts": part[1],
     }
     subject, text = mail.render("digest.txt", language, wrap_lines=False, **values)
     return subject, text, mail.render_html("digest.html", language, **values)

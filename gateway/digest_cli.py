@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from archive.bodies import personalized
 from archive.mailing import Mailing
 from archive.spaces import space_row
 from config.database import session_scope, utcnow
 from digest import roster
 from digest.delivery import due_posts
-from digest.render import digest_letter
+from digest.headers import recipient
+from digest.render import digest_letters
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
 from gateway.jobs import digests
 
@@ -129,5 +131,9 @@ def preview(
         if not posts:
             typer.echo("nothing new: no digest would be sent")
             return
-        letter = digest_letter(Mailing.at(hub.settings, utcnow()), session, row, subscriber, posts)
-    typer.echo(f"Subject: {letter.subject}\n\n{letter.text}")
+        mail = Mailing.at(hub.settings, utcnow())
+        language = subscriber.language or (row.languages or [hub.settings.site.language])[0]
+        letters = digest_letters(mail, session, row, posts, language, subscriber.mode)
+        personal = recipient(mail, row.slug, subscriber).personal()
+    for letter in (personalized(letter, personal) for letter in letters):
+        typer.echo(f"Subject: {letter.subject}\n\n{letter.text}")

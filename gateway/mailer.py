@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from archive.bodies import assemble
+from archive.marks import fill
 from archive.models import OutgoingBody, OutgoingMail
 from config import Settings
 from config.database import exclusive, session_scope, utcnow
@@ -117,7 +117,7 @@ def drain_outbox(
     now: dt.datetime | None = None,
     batch: int = 500,
     retry_seconds: int = 30,
-    on_refused: Callable[[str], None] = lambda envelope_from: None,
+    on_refused: Callable[[str, str], None] = lambda envelope_from, recipient: None,
 ) -> int:
     """Send what is due in one round; returns how many rows the round took (batch: more may wait)."""
     now = now or utcnow()
@@ -138,7 +138,7 @@ def drain_outbox(
         done = _hand_over(messages, mailers)
         _record(engine, done, now, retry_seconds)
         for row, _ in done.failed:
-            on_refused(row.envelope_from)  # the recipient is refused for good: as good as a bounce
+            on_refused(row.envelope_from, row.recipient)  # refused for good: as good as a bounce
         return len(due)
 
 
@@ -154,7 +154,7 @@ def _messages(session, due: list[OutgoingMail]) -> list[Message]:
             messages.append(Message(row.envelope_from, row.raw, {row.recipient: row}))
         elif row.personal:
             messages.append(
-                Message(row.envelope_from, assemble(bodies[row.body_id], row.personal), {row.recipient: row})
+                Message(row.envelope_from, fill(bodies[row.body_id], row.personal), {row.recipient: row})
             )
         else:
             key = (row.body_id, row.envelope_from, row.recipient.rpartition("@")[2].lower())

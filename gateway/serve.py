@@ -79,10 +79,10 @@ async def _work_loop(
             await asyncio.wait_for(wake.wait(), poll_seconds)
 
 
-def _refused(hub: Hub, envelope_from: str) -> None:
+def _refused(hub: Hub, envelope_from: str, recipient: str) -> None:
     with session_scope(hub.engine) as session:
-        outcome = refused_by_relay(Mailing.at(hub.settings, utcnow()), session, envelope_from)
-    log.info("relay refused mail for %s: %s", envelope_from, outcome)
+        outcome = refused_by_relay(Mailing.at(hub.settings, utcnow()), session, envelope_from, recipient)
+    log.info("relay refused mail to %s (%s): %s", recipient, envelope_from, outcome)
 
 
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:

@@ -63,7 +63,12 @@ def test_one_refused_recipient_among_many_fails_alone_and_counts_as_a_bounce(hub
     shared(hub, ["a@org.example", "gone@org.example", "b@org.example"], personal=False)
     refused: list[str] = []
     port = relay.port
-    assert drain_outbox(hub.engine, [session_to(port)], due(), on_refused=refused.append) == 3
+    assert (
+        drain_outbox(
+            hub.engine, [session_to(port)], due(), on_refused=lambda sender, to: refused.append(sender)
+        )
+        == 3
+    )
     assert statuses(hub) == {"a@org.example": "sent", "gone@org.example": "failed", "b@org.example": "sent"}
     assert refused == ["bounces+unece-review@hub.example.org"]
     [(_, rcpts, _)] = relay.messages  # one transaction carried both: the body is shared
@@ -95,7 +100,9 @@ def test_a_refused_data_fails_the_message_for_good(hub, relay):
             "bounces+x@h",
         )
     refused: list[str] = []
-    drain_outbox(hub.engine, [session_to(relay.port)], due(), on_refused=refused.append)
+    drain_outbox(
+        hub.engine, [session_to(relay.port)], due(), on_refused=lambda sender, to: refused.append(sender)
+    )
     assert statuses(hub) == {"a@org.example": "failed"} and refused == ["bounces+x@h"]
 
 

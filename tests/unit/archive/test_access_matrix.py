@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from archive.bodies import letter_bytes
 from archive.export import export
 from archive.mailing import Mailing
 from archive.members import add_member
@@ -155,8 +156,8 @@ def test_digests_and_each_post_delivery_follow_the_one_rule(tmp_path, mode):
     mail, kind = Mailing.at(matrix.hub.settings, NOW), "digest" if mode == "weekly" else "post"
     with session_scope(matrix.hub.engine) as session:
         queued = send_digests(mail, session, "weekly") if mode == "weekly" else send_each(mail, session)
-        sent = {(row.recipient, re.search(rb"\[(\w+)\]|(\w+) space", row.raw).group(0)) for row in
-                session.exec(select(OutgoingMail).where(OutgoingMail.kind == kind))}  # fmt: skip
+        sent = {(row.recipient, re.search(rb"\[(\w+)\]|(\w+) space", letter_bytes(session, row)).group(0))
+                for row in session.exec(select(OutgoingMail).where(OutgoingMail.kind == kind))}  # fmt: skip
     readers = ("registered", "reader", "member", "moderator")
     assert queued == len(sent) == sum(may_read(VISIBILITY[s], v) for s in VISIBILITY for v in readers)
     for slug in VISIBILITY:
