@@ -27,11 +27,16 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # SQLAlchemy, not the sqlite3 module, begins transactions: otherwise a SAVEPOINT first in a
+        # transaction would begin it, and its RELEASE commit it (the worker stores a batch of
+        # messages in one transaction, each in a savepoint).
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(connection, _record) -> None:
+    connection.isolation_level = None  # the sqlite3 module never begins or commits on its own
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is on disk before the spool file it came from is removed.

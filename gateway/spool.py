@@ -80,9 +80,15 @@ class Spool:
         return count
 
     def done(self, name: str) -> None:
-        (self.new / name).unlink(missing_ok=True)
-        (self.tries / name).unlink(missing_ok=True)
-        _fsync_dir(self.new)
+        self.done_many([name])
+
+    def done_many(self, names: list[str]) -> None:
+        """Remove stored entries; one folder fsync for them all (after their database commit)."""
+        for name in names:
+            (self.new / name).unlink(missing_ok=True)
+            (self.tries / name).unlink(missing_ok=True)
+        if names:
+            _fsync_dir(self.new)
 
     def set_aside(self, name: str, error: str) -> None:
         (self.failed_dir / f"{name}.error").write_text(error)

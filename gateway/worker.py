@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from moderation.replies import handle_reply
 from moderation.rules import Check
 
 log = logging.getLogger("hubmail.worker")
+MAX_BATCH = 200  # spool entries stored in one transaction at most
+BATCH_SECONDS = 0.5  # and for no longer than this: a burst is committed in steps, never held back
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Outcome:
 
     name: str
     results: list[tuple[str, str]]
+    message_id: str = ""
 
 
 class Worker:
@@ -46,55 +50,71 @@ class Worker:
         self.stopping = False
 
     def process_pending(self) -> list[Outcome]:
-        outcomes = []
-        for name in self.spool.pending():
-            if self.stopping:
-                break
-            outcome = self.process(name)
-            if outcome is not None:
-                outcomes.append(outcome)
+        """Everything spooled, in batches of one transaction each (group commit)."""
+        outcomes: list[Outcome] = []
+        names = self.spool.pending()
+        while names and not self.stopping:
+            taken, found = self.process_batch(names[:MAX_BATCH])
+            outcomes += found
+            names = names[taken:]
         return outcomes
 
     def process(self, name: str) -> Outcome | None:
-        """Process one entry; on failure leave it for another try, or set it aside after the last."""
-        try:
-            attempt = self.spool.count_attempt(name)
-        except FileNotFoundError:
-            return None  # taken by another worker meanwhile
-        try:
-            envelope, raw = self.spool.read(name)
-            outcome = self._store_all(name, envelope, raw)
-        except (IntegrityError, OperationalError) as exc:
+        """Process one entry alone (`hubmail summary publish` takes only its own)."""
+        found = self.process_batch([name])[1]
+        return found[0] if found else None
+
+    def process_batch(self, names: list[str]) -> tuple[int, list[Outcome]]:
+        """Store up to len(names) entries in one transaction, for at most BATCH_SECONDS; each in a
+        savepoint, so one that fails is rolled back alone. Only after the commit are their spool
+        files removed, with one folder fsync: stored before the spool file goes, as for one.
+        Returns (entries taken, outcomes)."""
+        started, taken = time.monotonic(), 0
+        stored: list[Outcome] = []
+        failures: list[tuple[str, int, BaseException]] = []
+        with session_scope(self.engine) as session:
+            for name in names:
+                if taken and (self.stopping or time.monotonic() - started > BATCH_SECONDS):
+                    break
+                taken += 1
+                try:
+                    attempt = self.spool.count_attempt(name)
+                except FileNotFoundError:
+                    continue  # taken by another worker meanwhile
+                try:
+                    with session.begin_nested():
+                        stored.append(self._store_all(session, name, *self.spool.read(name)))
+                except Exception as exc:  # a poison message must not cost the others
+                    failures.append((name, attempt, exc))
+        self.spool.done_many([outcome.name for outcome in stored])
+        for name, attempt, exc in failures:
+            self._failed(name, attempt, exc)
+        for outcome in stored:
+            for space, result in outcome.results:
+                log.info("<%s> %s: %s", outcome.message_id, space, result)
+        return taken, stored
+
+    def _failed(self, name: str, attempt: int, exc: BaseException) -> None:
+        if isinstance(exc, IntegrityError | OperationalError):
             # Another instance stored the same Message-ID at the same moment, or the database
             # was busy: the next pass finds the post and does nothing twice.
             log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
-            self._failed(name, attempt, exc)
-            return None
-        except Exception as exc:  # a poison message must not stop the worker
-            log.exception("%s: processing failed (attempt %d)", name, attempt)
-            self._failed(name, attempt, exc)
-            return None
-        self.spool.done(name)
-        return outcome
-
-    def _failed(self, name: str, attempt: int, exc: BaseException) -> None:
+        else:
+            log.error("%s: processing failed (attempt %d)", name, attempt, exc_info=exc)
         if attempt >= self.settings.worker.max_attempts:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self.spool.set_aside(name, f"{attempt} attempts; last error: {detail}")
             log.error("%s: set aside after %d attempts; `hubmail retry` re-queues it", name, attempt)
 
-    def _store_all(self, name: str, envelope: Envelope, raw: bytes) -> Outcome:
+    def _store_all(self, session: Session, name: str, envelope: Envelope, raw: bytes) -> Outcome:
         message = parse_message(raw, self.limits)
         routes = self._routes(envelope)
         if not routes:
             raise Unroutable(f"no recipient of {envelope.recipients} is served any more")
-        results = []
-        with session_scope(self.engine) as session:
-            for where in routes:
-                results.append((where.space or "", self._store_one(session, where, envelope, message, raw)))
-        for space, result in results:
-            log.info("<%s> %s: %s", message.message_id, space, result)
-        return Outcome(name, results)
+        results = [
+            (where.space or "", self._store_one(session, where, envelope, message, raw)) for where in routes
+        ]
+        return Outcome(name, results, message.message_id)
 
     def _routes(self, envelope: Envelope) -> list[Route]:
         found: dict[tuple, Route] = {}
