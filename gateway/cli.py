@@ -24,6 +24,7 @@ from gateway import (
     reply_cli,
     reports,
     summary_cli,
+    trusted_cli,
 )
 from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows, setup_logging
 
@@ -41,6 +42,7 @@ app.add_typer(digest_cli.digest, name="digest")
 app.add_typer(imap_cli.app, name="imap")
 app.add_typer(members_cli.app, name="members")
 app.add_typer(summary_cli.app, name="summary")
+app.add_typer(trusted_cli.app, name="trusted")
 app.command("deliver")(deliver_cli.deliver)  # also run alone by gateway.entry, light
 app.command("reply")(reply_cli.reply)
 

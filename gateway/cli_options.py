@@ -62,3 +62,10 @@ def setup_logging(verbose: bool = False) -> None:
     # every logout: warnings only.
     for noisy in ("mail.log", "alembic", "apscheduler", "imapclient"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def operator(settings) -> str:
+    """Who an operator's command is recorded as: [site] operator, else the system user."""
+    import getpass
+
+    return settings.site.operator or getpass.getuser()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import io
-import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +13,7 @@ from rich.progress import track
 from archive.members import ROLES, add_member, members, remove_member
 from archive.spaces import space_row
 from config.database import session_scope
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
+from gateway.cli_options import ConfigOption, JsonOption, hub_from, operator, print_rows
 
 app = typer.Typer(
     help="Roles per space: moderators, members (read and post), readers (read only).",
@@ -25,10 +23,6 @@ app = typer.Typer(
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
 RoleOption = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
 Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
-
-
-def _by() -> str:
-    return f"{getpass.getuser()}@cli.{socket.gethostname()}"
 
 
 def _space(session, hub, slug: str):
@@ -61,7 +55,8 @@ def add(
         row = _space(session, hub, space)
         for address in addresses:
             try:
-                typer.echo(f"{address}: {add_member(session, row, address, role, _by(), name, organisation)}")
+                said = add_member(session, row, address, role, operator(hub.settings), name, organisation)
+                typer.echo(f"{address}: {said}")
             except ValueError as exc:
                 failed += 1
                 typer.echo(f"hubmail: {exc}", err=True)
@@ -137,7 +132,13 @@ def import_csv(
             address, name, organisation, given = [*fields, "", "", ""][:4]
             try:
                 outcome = add_member(
-                    session, row, address, given.strip() or role, _by(), name.strip(), organisation.strip()
+                    session,
+                    row,
+                    address,
+                    given.strip() or role,
+                    operator(hub.settings),
+                    name.strip(),
+                    organisation.strip(),
                 )
                 counts[outcome] += 1
             except ValueError as exc:

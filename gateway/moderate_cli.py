@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col, select
 
-from archive.models import Post
-from config import Settings
+from archive.models import Post, PostStatus
+from archive.spaces import space_row
 from config.database import session_scope, utcnow
-from gateway.cli_options import ConfigOption, hub_from
+from gateway.cli_options import ConfigOption, hub_from, operator
 from gateway.jobs import summaries
 from moderation.commands import Command, Verb
 from moderation.context import Moderation
-from moderation.decisions import Actor, apply
-from moderation.decisions import untrust as untrust_sender
+from moderation.decisions import Actor, apply, untrust_sender
 from moderation.sentences import describe
 
 app = typer.Typer(
@@ -25,42 +24,69 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+PostIds = Annotated[list[int] | None, typer.Argument(help="Post ids, as `hubmail posts --json` shows them.")]
 PostId = Annotated[int, typer.Argument(help="The post's id, as `hubmail posts --json` shows it.")]
 By = Annotated[str, typer.Option("--by", help="Who decides (recorded); default [site] operator, else USER.")]
+AllHeld = Annotated[bool, typer.Option("--all-held", help="Every post held in --space.")]
+SpaceOption = Annotated[str, typer.Option("--space", help="With --all-held: the space's slug.")]
 
 
-def _actor(by: str, settings: Settings) -> Actor:
-    return Actor(by or settings.site.operator or getpass.getuser(), "cli")
-
-
-def _run(config: Path | None, post_id: int, command: Command | None, by: str) -> None:
+def _run(
+    config: Path | None, post_ids: list[int], command: Command | None, by: str, all_held: str = ""
+) -> None:
+    """The command on each post in turn; exit 1 when any post was missing or left unchanged."""
     hub = hub_from(config)
+    unchanged = 0
     with session_scope(hub.engine) as session:
-        post = session.get(Post, post_id)
-        if post is None:
-            typer.echo(f"hubmail: no post {post_id}", err=True)
-            raise typer.Exit(1)
         mod = Moderation.at(hub.settings, utcnow())
-        actor = _actor(by, hub.settings)
-        result = (
-            untrust_sender(session, post, actor, mod)
-            if command is None
-            else apply(mod, session, post, command, actor)
-        )
-    typer.echo(describe(result))
-    if not result.changed:
+        actor = Actor(by or operator(hub.settings), "cli")
+        for post_id in post_ids or _held(hub, session, all_held):
+            post = session.get(Post, post_id)
+            if post is None:
+                typer.echo(f"hubmail: no post {post_id}", err=True)
+                unchanged += 1
+                continue
+            result = (
+                untrust_sender(session, post, actor, mod)
+                if command is None
+                else apply(mod, session, post, command, actor)
+            )
+            typer.echo(describe(result))
+            unchanged += not result.changed
+    if unchanged:
         raise typer.Exit(1)
+
+
+def _held(hub, session, slug: str) -> list[int]:
+    if not slug or hub.settings.space(slug) is None:
+        known = ", ".join(s.slug for s in hub.settings.spaces)
+        typer.echo(f"hubmail: --all-held needs --space, one of: {known}", err=True)
+        raise typer.Exit(2)
+    query = select(Post.id).where(
+        Post.space_id == space_row(session, slug).id, Post.status == PostStatus.HELD
+    )
+    return list(session.exec(query.order_by(col(Post.id))))
+
+
+def _ids(post_ids: list[int] | None, all_held: bool, space: str) -> tuple[list[int], str]:
+    if bool(post_ids) == all_held:
+        typer.echo("hubmail: give post ids, or --all-held --space S", err=True)
+        raise typer.Exit(2)
+    return post_ids or [], space if all_held else ""
 
 
 @app.command()
 def approve(
-    post_id: PostId,
+    post_ids: PostIds = None,
     by: By = "",
     config: ConfigOption = None,
-    trust: Annotated[bool, typer.Option(help="Also publish this sender's future posts at once.")] = False,
+    trust: Annotated[bool, typer.Option(help="Also publish these senders' future posts at once.")] = False,
+    all_held: AllHeld = False,
+    space: SpaceOption = "",
 ) -> None:
-    """Publish a held post."""
-    _run(config, post_id, Command(Verb.APPROVE, trust=trust), by)
+    """Publish held posts (after a review meeting: --all-held --space S)."""
+    ids, held_in = _ids(post_ids, all_held, space)
+    _run(config, ids, Command(Verb.APPROVE, trust=trust), by, held_in)
 
 
 @app.command()
@@ -68,13 +94,20 @@ def reject(
     post_id: PostId, reason: Annotated[list[str], typer.Argument()], by: By = "", config: ConfigOption = None
 ) -> None:
     """Do not publish; the author is told the reason."""
-    _run(config, post_id, Command(Verb.REJECT, reason=" ".join(reason)), by)
+    _run(config, [post_id], Command(Verb.REJECT, reason=" ".join(reason)), by)
 
 
 @app.command()
-def discard(post_id: PostId, by: By = "", config: ConfigOption = None) -> None:
+def discard(
+    post_ids: PostIds = None,
+    by: By = "",
+    config: ConfigOption = None,
+    all_held: AllHeld = False,
+    space: SpaceOption = "",
+) -> None:
     """Do not publish, and tell nobody (spam)."""
-    _run(config, post_id, Command(Verb.DISCARD), by)
+    ids, held_in = _ids(post_ids, all_held, space)
+    _run(config, ids, Command(Verb.DISCARD), by, held_in)
 
 
 @app.command()
@@ -85,13 +118,13 @@ def move(
     config: ConfigOption = None,
 ) -> None:
     """File the post under another guiding question."""
-    _run(config, post_id, Command(Verb.MOVE, question=int(question.lower().lstrip("q"))), by)
+    _run(config, [post_id], Command(Verb.MOVE, question=int(question.lower().lstrip("q"))), by)
 
 
 @app.command()
 def untrust(post_id: PostId, by: By = "", config: ConfigOption = None) -> None:
     """Hold this post's sender's posts for moderation again (undoes `approve trust`)."""
-    _run(config, post_id, None, by)
+    _run(config, [post_id], None, by)
 
 
 @app.command()

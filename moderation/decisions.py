@@ -11,9 +11,10 @@ from archive.models import Post, PostStatus, Question
 from archive.publish import prepare_for_display
 from moderation.commands import Command, Verb
 from moderation.context import Moderation
-from moderation.models import Decision, TrustedSender
+from moderation.models import Decision
 from moderation.notices import queue_receipt, queue_update
 from moderation.outcomes import Outcome, Result
+from moderation.trust import trust, untrust
 
 FINAL = {
     Verb.APPROVE: PostStatus.PUBLISHED,
@@ -70,35 +71,15 @@ def _decide(mod: Moderation, session: Session, post: Post, command: Command, act
 
 
 def _trust(session: Session, post: Post, actor: Actor, mod: Moderation) -> None:
-    query = select(TrustedSender).where(
-        TrustedSender.space_id == post.space_id, TrustedSender.address == post.from_addr
-    )
-    if session.exec(query).first() is None:
-        session.add(
-            TrustedSender(
-                space_id=post.space_id, address=post.from_addr, granted_by=actor.address, granted_at=mod.now
-            )
-        )
+    if trust(session, post.space_id, post.from_addr, actor.address, mod.now):
         _record(session, post, "trust", actor, mod, {"address": post.from_addr})
 
 
-def untrust(session: Session, post: Post, actor: Actor, mod: Moderation) -> Result:
-    query = select(TrustedSender).where(
-        TrustedSender.space_id == post.space_id, TrustedSender.address == post.from_addr
-    )
-    row = session.exec(query).first()
-    if row is None:
+def untrust_sender(session: Session, post: Post, actor: Actor, mod: Moderation) -> Result:
+    if not untrust(session, post.space_id, post.from_addr):
         return Result(Outcome.WAS_NOT_TRUSTED, post.id, post.subject, address=post.from_addr)
-    session.delete(row)
     _record(session, post, "untrust", actor, mod, {"address": post.from_addr})
     return Result(Outcome.UNTRUSTED, post.id, post.subject, address=post.from_addr)
-
-
-def is_trusted(session: Session, space_id: int, address: str) -> bool:
-    query = select(TrustedSender.id).where(
-        TrustedSender.space_id == space_id, TrustedSender.address == address
-    )
-    return bool(address) and session.exec(query).first() is not None
 
 
 def _move(session: Session, post: Post, number: int | None, actor: Actor, mod: Moderation) -> Result:

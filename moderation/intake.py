@@ -18,9 +18,9 @@ from config.errors import N_, Reason
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
 from moderation.chain import SUMMARY_CHAIN, Action, evaluate
 from moderation.context import Moderation
-from moderation.decisions import is_trusted
 from moderation.notices import queue_hold_notices, queue_policy_refusal, queue_receipt
 from moderation.rules import AUTOMATIC_LOOK, Check
+from moderation.trust import is_trusted
 
 STATUS_OF = {
     Action.HOLD: PostStatus.HELD,

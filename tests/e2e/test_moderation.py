@@ -108,3 +108,23 @@ def test_operator_cli_uses_the_same_path(server, sink):
     [post] = server.posts()
     assert post["question"] == 2 and [d["action"] for d in post["decisions"]] == ["move", "approve"]
     wait_mail(sink, ANA, "Published")
+
+
+def test_known_stakeholders_trusted_before_they_write_and_a_batch_approved_after_a_meeting(server, sink):
+    added = server.cli("trusted", "add", "--space", "unece-review", "tia@ngo.example", "TEO@ngo.example")
+    assert b"trusted 2 address(es)" in added.stdout
+    listed = server.cli("trusted", "list", "--space", "unece-review", "--json").stdout.decode()
+    assert '"tia@ngo.example"' in listed and '"teo@ngo.example"' in listed and "granted_by" in listed
+    wrong = server.cli("trusted", "list", "--space", "nowhere", check=False)
+    assert wrong.returncode == 2 and b"unece-review" in wrong.stderr  # names the spaces there are
+    raw = b"From: tia@ngo.example\r\nSubject: Known\r\nMessage-ID: <t1@ngo.example>\r\n\r\nText\r\n"
+    send(server, "tia@ngo.example", "unece-review+q1@hub.example.org", raw)
+    for n in range(3):
+        raw = f"From: {ANA}\r\nSubject: Held {n}\r\nMessage-ID: <h{n}@ngo.example>\r\n\r\nText\r\n".encode()
+        send(server, ANA, "unece-review+q1@hub.example.org", raw)
+    posts = server.wait_for_posts(4)
+    assert {p["status"] for p in posts if p["message_id"] == "t1@ngo.example"} == {"published"}
+    done = server.cli("moderate", "approve", "--all-held", "--space", "unece-review")
+    assert done.stdout.count(b": approved") == 3
+    assert {p["status"] for p in server.posts()} == {"published"}
+    assert server.cli("moderate", "approve", "--all-held", check=False).returncode == 2

@@ -15,7 +15,7 @@ SPACE = "unece-review+q1@hub.example.org"
 
 def spool(hub, n: int, to: str = SPACE, prefix: str = "m") -> None:
     for i in range(n):
-        raw = f"From: ana@ngo.example\r\nSubject: {prefix}{i}\r\nMessage-ID: <{prefix}{i}@x>\r\n\r\nText {i}\r\n"
+        raw = f"From: ana@ngo.example\r\nSubject: {prefix}{i}\r\nMessage-ID: <{prefix}{i}@x>\r\n\r\nText\r\n"
         hub.spool.put(Envelope("ana@ngo.example", [to], "smtp"), raw.encode())
 
 
