@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from archive.parsing import ParseLimits
 
-STRICT = email.policy.default.clone(raise_on_defect=True)
+# compat32: the same structural checks, without building header objects nobody reads here.
+STRICT = email.policy.compat32.clone(raise_on_defect=True)
 MAX_LINE = 998  # RFC 5322 §2.1.1
 LIMITS = ParseLimits()
 
@@ -48,16 +49,3 @@ def _within(message, limits: ParseLimits) -> bool:
         if isinstance(payload, list):
             stack.extend((child, depth + 1) for child in payload)
     return True
-
-
-def splice_original(outer: bytes, boundary: str, original: bytes) -> bytes:
-    """Put the original in byte for byte as the last part: re-serialising it could alter it."""
-    closing = f"--{boundary}--".encode()
-    part = (
-        f"--{boundary}\r\nContent-Type: message/rfc822\r\n"
-        + ("Content-Transfer-Encoding: 8bit\r\n" if not original.isascii() else "")
-        + 'Content-Disposition: attachment; filename="original.eml"\r\n\r\n'
-    ).encode()
-    head, _, tail = outer.rpartition(closing)
-    ending = b"" if original.endswith(b"\r\n") else b"\r\n"
-    return head + part + original + ending + closing + tail

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.message
-import email.policy
 import email.utils
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
-from archive import wire
-from archive.carry import carry_original, splice_original
+from archive import mime, wire
+from archive.carry import carry_original
 from archive.headers import clean_text
-from archive.marks import quoted_printable
 from archive.models import OutgoingMail
 from config.database import utcnow
 
@@ -48,37 +45,26 @@ class Letter:
     extra: dict[str, str] = field(default_factory=dict)  # ASCII structured values (List-*, ...)
 
 
-# Headers are written by archive.wire and set raw: the library must not fold them again.
-POLICY = email.policy.SMTP.clone(refold_source="none")
-
-
 def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     """(Message-ID, bytes). CR/LF never survives into a header (CVE-2024-6923), NUL and bare CR
     never reach the body, and every header reads back exactly under a strict parser."""
     message_id = clean_text(letter.message_id, 900) if letter.message_id else ""
     message_id = message_id or email.utils.make_msgid(domain=domain).strip("<>")
-    msg = email.message.EmailMessage(policy=POLICY)
-    for name, value in _headers(letter, domain, message_id):
-        msg.set_raw(name, value)
-    _set_text(msg, body_text(letter.text), "plain")
+    content = mime.text_part(body_text(letter.text), "plain")
     if letter.html is not None:
-        _set_text(msg, body_text(letter.html), "html")
-    for part in letter.attachments:
-        maintype, _, subtype = part.content_type.partition("/")
-        msg.add_attachment(part.data, maintype=maintype, subtype=subtype, filename=part.filename)
-    if letter.original is None:
-        return message_id, msg.as_bytes()
-    carried = carry_original(letter.original)
-    if carried is not None:
-        msg.make_mixed()
-        outer, boundary = msg.as_bytes(), msg.get_boundary()
-        if f"--{boundary}".encode() not in carried:
-            return message_id, splice_original(outer, boundary, carried)
-    # Unsafe to show as a message: a file the moderator may still open.
-    msg.add_attachment(
-        letter.original, maintype="application", subtype="octet-stream", filename="original.eml"
-    )
-    return message_id, msg.as_bytes()
+        content = mime.multipart("alternative", [content, mime.text_part(body_text(letter.html), "html")])
+    files = [mime.file_part(p.data, p.content_type, p.filename) for p in letter.attachments]
+    if letter.original is not None:
+        carried = carry_original(letter.original)
+        # Unsafe to show as a message: a file the moderator may still open.
+        files.append(
+            mime.message_part(carried)
+            if carried is not None
+            else mime.file_part(letter.original, "application/octet-stream", "original.eml")
+        )
+    if files:
+        content = mime.multipart("mixed", [content, *files])
+    return message_id, mime.message(_headers(letter, domain, message_id), content)
 
 
 def _headers(letter: Letter, domain: str, message_id: str) -> list[tuple[str, str]]:
@@ -107,21 +93,6 @@ def _headers(letter: Letter, domain: str, message_id: str) -> list[tuple[str, st
         words = clean_text(value, 2000).encode("ascii", "replace").decode().split()
         headers.append((clean_text(header, 80), wire.fold(header, words)))
     return headers
-
-
-def _set_text(msg: email.message.EmailMessage, text: str, subtype: str) -> None:
-    """The text (or its HTML alternative) as 7bit or 8bit, written as it is, while every line fits
-    SMTP's 998 octets (RFC 5321 §4.5.3.1.6); else quoted-printable that keeps markers whole."""
-    as_is = all(len(line.encode("utf-8")) <= 998 for line in text.split("\n"))
-    cte = ("7bit" if text.isascii() else "8bit") if as_is else "quoted-printable"
-    if subtype == "plain":
-        msg.set_content(text, cte=cte)
-        part = msg
-    else:
-        msg.add_alternative(text, subtype=subtype, cte=cte)
-        part = msg.get_payload()[-1]
-    if not as_is:
-        part.set_payload(quoted_printable(text))  # the library's encoder would cut a marker in two
 
 
 def body_text(text: str) -> str:
