@@ -13,7 +13,7 @@ from archive.models import PostStatus
 from archive.parsing import ParseLimits, parse_message
 from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
-from archive.store import find_post, store_post
+from archive.store import find_parent, find_post, store_post
 from config.database import session_scope, utcnow
 
 
@@ -88,6 +88,7 @@ def _import_one(
         received_at=received,
         attachment_root=attachment_root,
         notes=["imported"],
+        parent=find_parent(session, space_id, message),
     )
     if publish:
         post.published_at, post.decided_at, post.decided_by = received, utcnow(), "import"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import threading
 
-from archive.replytext import typed_lines
+from archive.replytext import own_lines
 
 SURE = 0.8  # above this the detector is trusted outright; below it a space's own languages win
 LEAST_LETTERS = 12  # "ok", "+1" and signatures say nothing about a language
+SAMPLE_CHARS = 4000  # a post's first lines tell its language as well as all of them
 _lock = threading.Lock()
 
 
@@ -38,5 +39,5 @@ def detect(text: str, preferred: tuple[str, ...] = ()) -> str:
 
 def post_language(subject: str, body_text: str, preferred: tuple[str, ...]) -> str:
     """What the author typed (quotes cut off), with the subject: the reply's own language."""
-    typed = "\n".join(typed_lines(body_text, 100))
+    typed = "\n".join(own_lines(body_text[:SAMPLE_CHARS]))
     return detect(f"{subject}\n{typed}", preferred)

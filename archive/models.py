@@ -55,6 +55,7 @@ class Post(SQLModel, table=True):
         # What archive pages ask: a space's published posts, newest first or by question.
         Index("ix_post_space_status_published", "space_id", "status", "published_at"),
         Index("ix_post_space_status_question", "space_id", "status", "question_id"),
+        Index("ix_post_space_from", "space_id", "from_addr"),  # "first post from this sender"
     )
 
     id: int | None = Field(default=None, primary_key=True)

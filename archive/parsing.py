@@ -75,13 +75,18 @@ def check_acceptable(raw: bytes, limits: ParseLimits) -> None:
         raise MessageRefused("empty message")
 
 
+# compat32: headers are read raw and decoded by archive.headers, so the header registry (most of
+# the time the default policy spends) is never needed; text parts are decoded by charset below.
+POLICY = email.policy.compat32
+
+
 def parse_message(raw: bytes, limits: ParseLimits = ParseLimits()) -> ParsedMessage:
     defects: list[str] = []
     try:
-        msg = BytesParser(policy=email.policy.default).parsebytes(raw)
+        msg = BytesParser(policy=POLICY).parsebytes(raw)
     except RecursionError:
         # 1,000 nested multiparts blow the stdlib's stack; keep the headers, leave the body raw.
-        msg = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        msg = BytesParser(policy=POLICY).parsebytes(raw, headersonly=True)
         defects.append("MIME structure too deeply nested to read")
     headers = _raw_headers(msg)
     parsed = _header_fields(raw, headers, defects)
@@ -175,12 +180,13 @@ def _take_part(part: Message, parsed: ParsedMessage) -> None:
 
 
 def _text(part: Message, defects: list[str]) -> str:
-    try:
-        return part.get_content()  # type: ignore[attr-defined]
-    except (LookupError, KeyError, ValueError, AssertionError, UnicodeError) as exc:
-        defects.append(f"text part decoded with replacement characters ({type(exc).__name__})")
+    """The part's text by its declared charset; undecodable bytes and unknown charsets are defects."""
     data = part.get_payload(decode=True) or b""
-    charset = part.get_content_charset() or "utf-8"
+    charset = part.get_content_charset() or "utf-8"  # undeclared: UTF-8, of which ASCII is a part
+    try:
+        return data.decode(charset)
+    except (LookupError, UnicodeError) as exc:
+        defects.append(f"text part decoded with replacement characters ({type(exc).__name__})")
     try:
         return data.decode(charset, "replace")
     except LookupError:

@@ -67,6 +67,19 @@ def html_to_text(html: str) -> str:
     return re.sub(r"[ \t\xa0]+", " ", "".join(parser.parts))
 
 
+def own_lines(text: str, limit: int = 100) -> list[str]:
+    """The writer's lines before the first quote header or signature, quoted lines left out: the
+    quick cut that language detection needs (typed_lines also runs the reply parser)."""
+    lines: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n")[:limit]:
+        stripped = line.strip()
+        if SIGNATURE.match(line.rstrip()) or (QUOTE_HEADER.match(stripped) and not stripped.startswith(">")):
+            break
+        if not stripped.startswith(">"):
+            lines.append(stripped)
+    return lines
+
+
 def typed_lines(text: str, limit: int = 200) -> list[str]:
     """The writer's own lines, in order, up to the first quote header or signature."""
     text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n")

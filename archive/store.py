@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from archive.attachments import store_blob
@@ -16,11 +17,19 @@ from archive.replytext import html_to_text
 from archive.urls import message_hash
 
 THREAD_STATUSES = (PostStatus.HELD, PostStatus.PUBLISHED)
+LIGHT = [defer(Post.raw), defer(Post.body_text), defer(Post.body_html), defer(Post.display_html)]
 
 
 def find_post(session: Session, space_id: int, message_id: str) -> Post | None:
-    query = select(Post).where(Post.space_id == space_id, Post.message_id == message_id)
+    """The post, its heavy columns (the raw bytes, texts) loaded only if they are read."""
+    query = select(Post).where(Post.space_id == space_id, Post.message_id == message_id).options(*LIGHT)
     return session.exec(query).first()
+
+
+def sent_before(session: Session, space_id: int, address: str) -> bool:
+    """Has this address written to the space before (an indexed look, not a count)?"""
+    query = select(Post.id).where(Post.space_id == space_id, Post.from_addr == address).limit(1)
+    return bool(address) and session.exec(query).first() is not None
 
 
 def command_seen(session: Session, kind: str, message_id: str) -> bool:
@@ -82,9 +91,9 @@ def store_post(
     reason: str = "",
     notes: list[str] | None = None,
     languages: tuple[str, ...] = (),
+    parent: Post | None = None,
 ) -> Post:
-    """Insert the post (the caller has checked it is new) and thread it under its parent."""
-    parent = find_parent(session, space_id, message)
+    """Insert the post (the caller has checked it is new) and thread it under `parent` (find_parent)."""
     if parent is not None and parent.question_id is not None:
         question_id = parent.question_id  # a reply joins its thread's question, whatever the address
     post = Post(

@@ -13,7 +13,7 @@ from archive.models import Post, PostStatus, Question
 from archive.parsing import ParsedMessage
 from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
-from archive.store import find_parent, find_post, store_post
+from archive.store import find_parent, find_post, sent_before, store_post
 from config.errors import N_, Reason
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
 from moderation.chain import SUMMARY_CHAIN, Action, evaluate
@@ -57,7 +57,8 @@ def take_post(
     role = role_of(session, mod.settings, space, message.from_addr) if message.from_addr else None
     check = replace(check, question=question, is_reply=parent is not None, role=role)
     verdict = evaluate(check, SUMMARY_CHAIN) if summary else evaluate(check)
-    notes = verdict.notes + _first_post(session, space.id, message.from_addr)
+    first = message.from_addr and not sent_before(session, space.id, message.from_addr)
+    notes = [*verdict.notes, *([Reason(N_("first post from this sender"))] if first else [])]
     row = question_row(session, space.id, question) if question else None
     post = store_post(
         session,
@@ -72,6 +73,7 @@ def take_post(
         reason=verdict.reason,
         notes=notes,
         languages=config.languages,
+        parent=parent,
     )
     post.is_summary = summary
     if verdict.action == Action.HOLD:
@@ -94,10 +96,3 @@ def _question_number(session: Session, parent: Post) -> int | None:
     """A reply belongs to its thread's question, whatever address it was sent to."""
     row = session.get(Question, parent.question_id) if parent.question_id else None
     return row.number if row else None
-
-
-def _first_post(session: Session, space_id: int, address: str) -> list[str]:
-    if not address:
-        return []
-    query = select(func.count()).select_from(Post).where(Post.space_id == space_id, Post.from_addr == address)
-    return [] if session.exec(query).one() else [Reason(N_("first post from this sender"))]
