@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import css_inline
 import jinja2
@@ -14,6 +16,7 @@ from config import Settings
 from templates import environment, translations
 
 INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+T = TypeVar("T")
 WIDTH = 72  # text mail paragraphs are wrapped here; indented lines (commands, links) never are
 
 
@@ -21,10 +24,18 @@ WIDTH = 72  # text mail paragraphs are wrapped here; indented lines (commands, l
 class Mailing:
     settings: Settings
     now: dt.datetime
+    memo: dict = field(default_factory=dict)  # what a batch of messages asks again and again
 
     @classmethod
     def at(cls, settings: Settings, now: dt.datetime):
         return cls(settings, now)
+
+    def remember(self, key: tuple, make: Callable[[], T]) -> T:
+        """make(), once per context: the worker keeps one context for a batch (a space's row,
+        its moderators), so a burst does not ask the database the same thing for every message."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     def templates(self, language: str) -> jinja2.Environment:
         return environment(self.settings.templates_path, language or self.settings.site.language)

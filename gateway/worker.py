@@ -73,6 +73,7 @@ class Worker:
         stored: list[Outcome] = []
         failures: list[tuple[str, int, BaseException]] = []
         with session_scope(self.engine) as session:
+            self.context = Moderation(self.settings, self.clock())  # one for the batch: its memo too
             for name in names:
                 if taken and (self.stopping or time.monotonic() - started > BATCH_SECONDS):
                     break
@@ -130,7 +131,7 @@ class Worker:
     def _store_one(
         self, session: Session, where: Route, envelope: Envelope, message: ParsedMessage, raw: bytes
     ) -> str:
-        mod = Moderation(self.settings, self.clock())
+        mod = self.context
         if where.kind == Kind.MODERATE:
             return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
         if where.kind == Kind.BOUNCE:

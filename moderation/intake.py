@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from archive.members import role_of
 from archive.models import Post, PostStatus, Question
@@ -46,7 +46,7 @@ def take_post(
     """Store the message once in the space; returns what became of it, for the log.
 
     summary: sent to S+summary@, the moderators' summary (SUMMARY_CHAIN instead of CHAIN)."""
-    space = space_row(session, slug)
+    space = mod.remember(("space", slug), lambda: space_row(session, slug))
     if find_post(session, space.id, message.message_id) is not None:
         return "duplicate"
     config = mod.settings.space(slug)

@@ -24,6 +24,7 @@ from moderation.outcomes import Result
 from moderation.sentences import describe, past
 from templates.dates import date_and_time
 
+HOUR = dt.timedelta(hours=1)
 REPLY = "reply"  # each moderator's own moderate+TOKEN@ address, put in as the notice is sent
 
 
@@ -123,7 +124,7 @@ def queue_hold_notices(
         original=post.raw,
     )
     notices = Shared(session, "hold-notice", letter, site.domain)  # one body: the post is encoded once
-    for moderator in moderators_of(session, space):
+    for moderator in mod.remember(("moderators", space.slug), lambda: moderators_of(session, space)):
         token = make_token(site.secret_key, "hold", post.id, moderator, expires, post.raw_sha256)
         notices.add(Recipient(moderator, values={REPLY: f"moderate+{token}@{site.domain}"}))
 
@@ -131,13 +132,19 @@ def queue_hold_notices(
 def queue_receipt(
     mod: Moderation, session: Session, post: Post, space: SpaceConfig, state: str, reason: str = ""
 ) -> None:
-    """Tell the author: received, published (with the link) or rejected (with the reason)."""
+    """Tell the author: received, published (with the link) or rejected (with the reason).
+
+    "Received" is an automatic answer, rate-limited per sender ([outbound] replies_per_hour, RFC
+    3834 §4); what a moderator decided always goes out."""
     site = mod.settings.site
     recipient = post.from_addr or post.envelope_from.strip("<>")
     if not recipient or recipient.lower().endswith("@" + site.domain.lower()):
         return  # nobody to tell, or one of our own addresses: never answer ourselves
-    language = space.language_for(post.language)  # the author's language where the space has it
     template = {PostStatus.PUBLISHED: "published", PostStatus.REJECTED: "rejected"}.get(state, state)
+    limit = mod.settings.outbound.replies_per_hour
+    if template == "received" and replied_recently(session, "receipt-received", recipient, HOUR, limit):
+        return
+    language = space.language_for(post.language)  # the author's language where the space has it
     subject, text = mod.render(
         f"receipt_{template}.txt",
         language,

@@ -82,10 +82,13 @@ def test_a_post_records_its_language_and_gets_its_receipt_in_it(flow):
     assert "a bien été reçue" in flat(body(receipt.raw))
     german = (head.format("de1") + "Wir schlagen zentrale Anlaufstellen in den Städten für "
               "Arbeitsmigranten und ihre Familien vor.\r\n").encode()  # fmt: skip
-    flow.deliver(german, "unece-review+q1@hub.example.org", "luc@ong.example")
+    flow.deliver(german.replace(b"luc@", b"lea@"), "unece-review+q1@hub.example.org", "lea@ong.example")
     assert flow.post(3).language == "de"  # recorded as it is, though the space has no German
-    receipts = [r for r in outbox(flow.hub, "receipt-received") if r.recipient == "luc@ong.example"]
+    receipts = [r for r in outbox(flow.hub, "receipt-received") if r.recipient == "lea@ong.example"]
     assert "has been received" in flat(body(receipts[-1].raw))  # the space's first language
+    flow.deliver(french.replace(b"fr1", b"fr2"), "unece-review+q1@hub.example.org", "luc@ong.example")
+    luc = [r for r in outbox(flow.hub, "receipt-received") if r.recipient == "luc@ong.example"]
+    assert len(luc) == 1  # an automatic answer goes to one sender once an hour (replies_per_hour)
 
 
 def test_approve_publishes_tells_author_and_other_moderator(flow):
