@@ -56,7 +56,7 @@ class Shared:
             recipient=clean_text(recipient.to),
             message_id=self.message_id,
             raw=b"",
-            body_id=self.body.id,
+            body=self.body,
             personal=recipient.personal() if self.personalize else None,
         )
         self.session.add(row)
@@ -70,7 +70,6 @@ class Shared:
             return
         self.body = OutgoingBody(kind=self.kind, raw=raw)
         self.session.add(self.body)
-        self.session.flush()
 
 
 def queue_shared(

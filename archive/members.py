@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from archive.models import Member, Space
@@ -10,6 +11,10 @@ from config import Settings
 from config.spaces import SpaceConfig, is_address
 
 ROLES = ("moderator", "member", "reader")
+# Asked of every new post: written once, run with values.
+ROLE = select(Member.role).where(
+    Member.space_id == bindparam("space"), Member.address == bindparam("address")
+)
 
 
 def moderators_of(session: Session, config: SpaceConfig) -> tuple[str, ...]:
@@ -31,8 +36,8 @@ def role_of(session: Session, settings: Settings, space: Space, address: str) ->
     config = settings.space(space.slug)
     if config is not None and address in config.moderators:
         return "moderator"
-    row = session.exec(select(Member).where(Member.space_id == space.id, Member.address == address)).first()
-    return row.role if row else None
+    values = {"space": space.id, "address": address}
+    return session.connection().execute(ROLE, values).scalar()
 
 
 def viewer_for(session: Session, settings: Settings, address: str) -> Viewer:

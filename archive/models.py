@@ -7,7 +7,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, LargeBinary, String, Text, UniqueConstraint, false
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from config.database import UTCDateTime, utcnow
 
@@ -141,6 +142,8 @@ class OutgoingMail(SQLModel, table=True):
     recipient's values for its markers (`raw` is then empty)."""
 
     __tablename__ = "outbox"
+    # replied_recently: has this recipient had an answer of this kind lately (asked of every post)
+    __table_args__ = (Index("ix_outbox_kind_recipient_created", "kind", "recipient", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(index=True, max_length=32)
@@ -150,6 +153,8 @@ class OutgoingMail(SQLModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     body_id: int | None = Field(default=None, foreign_key="outgoing_body.id", index=True)
     personal: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set when queued, so the body and its rows are written together at the next flush.
+    body: OutgoingBody | None = Relationship(sa_relationship=relationship(OutgoingBody))
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )

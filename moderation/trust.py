@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from moderation.models import TrustedSender
 
+TRUSTED = select(TrustedSender.id).where(
+    TrustedSender.space_id == bindparam("space"), TrustedSender.address == bindparam("address")
+)  # asked of every new post: written once
+
 
 def is_trusted(session: Session, space_id: int, address: str) -> bool:
-    query = select(TrustedSender.id).where(
-        TrustedSender.space_id == space_id, TrustedSender.address == address
-    )
-    return bool(address) and session.exec(query).first() is not None
+    found = session.connection().execute(TRUSTED, {"space": space_id, "address": address}).first()
+    return bool(address) and found is not None
 
 
 def trust(session: Session, space_id: int, address: str, by: str, now: dt.datetime) -> bool:

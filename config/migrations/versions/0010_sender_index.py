@@ -1,4 +1,4 @@
-"""An index for "has this sender written to the space before", asked of every new post."""
+"""Indexes for what every new post asks: has its sender written before, had an answer lately."""
 
 from alembic import op
 
@@ -10,7 +10,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_post_space_from", "post", ["space_id", "from_addr"])
+    op.create_index("ix_outbox_kind_recipient_created", "outbox", ["kind", "recipient", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_kind_recipient_created", "outbox")
     op.drop_index("ix_post_space_from", "post")
