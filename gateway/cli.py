@@ -75,7 +75,7 @@ def serve(
     setup_logging(verbose)
     from gateway.serve import serve as run
 
-    asyncio.run(run(hub_from(config)))
+    asyncio.run(run(hub_from(config), verbose))
 
 
 @app.command()

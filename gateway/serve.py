@@ -18,65 +18,74 @@ from gateway.jobs import start_scheduler
 from gateway.mailer import drain_outbox, mailers_for
 from gateway.smtp import start_server
 from gateway.web import web_server
-from gateway.worker import Worker
+from gateway.workproc import WorkerProcess
 
 log = logging.getLogger("hubmail.serve")
 OUTBOX_SECONDS = 2.0
 BATCH = 500  # outbox rows taken per round, shared by [outbound] connections relay sessions
 
 
-async def serve(hub: Hub) -> None:
+async def serve(hub: Hub, verbose: bool = False) -> None:
     """Run until SIGTERM/SIGINT; whatever is left in the spool is taken up at the next start."""
     settings = hub.settings
     hub.spool.clean_tmp()
-    worker = Worker(settings, hub.engine, hub.spool)
-    wake, mail_waiting, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    worker = WorkerProcess(settings.path, verbose)
+    worker.start()
+    mail_waiting, stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    server = await start_server(settings, hub.spool, wake.set)
+    server = await start_server(settings, hub.spool, worker.wake)
     scheduler = start_scheduler(hub)
     web = web_server(hub)
     web_task = asyncio.create_task(web.serve())
-    pollers = start_pollers(hub, lambda: loop.call_soon_threadsafe(wake.set))
+    pollers = start_pollers(hub, worker.wake)
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
     log.info("web archive on http://%s", settings.web.listen)
-    with ThreadPoolExecutor(1, "worker") as work, ThreadPoolExecutor(1, "outbox") as out:
+    with ThreadPoolExecutor(1, "outbox") as out:
         tasks = [
-            asyncio.create_task(_work_loop(worker, work, wake, mail_waiting, settings.worker.poll_seconds)),
+            asyncio.create_task(_supervise(worker, mail_waiting)),
             asyncio.create_task(_outbox_loop(hub, out, mail_waiting)),
         ]
         await stop.wait()
-        log.info("stopping: no new connections; finishing the message in hand")
+        log.info("stopping: no new connections; the worker finishes the batch in hand")
         server.close()
         web.should_exit = True
         scheduler.shutdown(wait=False)
-        worker.stopping = True
         pollers.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, web_task, return_exceptions=True)
+        await loop.run_in_executor(None, worker.stop)
     await server.wait_closed()
     pollers.join()
     log.info("stopped")
 
 
-async def _work_loop(
-    worker: Worker,
-    executor: ThreadPoolExecutor,
-    wake: asyncio.Event,
-    mail_waiting: asyncio.Event,
-    poll_seconds: float,
-) -> None:
+async def _supervise(worker: WorkerProcess, mail_waiting: asyncio.Event) -> None:
+    """Hear the worker (mail queued: the outbox goes at once), and start it again should it die."""
     loop = asyncio.get_running_loop()
+    delay = 1.0
     while True:
-        wake.clear()
-        if await loop.run_in_executor(executor, worker.process_pending):
-            mail_waiting.set()  # notices and receipts were queued: no need to wait for the next round
-        # Woken at once by SMTP ingress; the timeout finds what `hubmail deliver` spooled.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), poll_seconds)
+        gone = asyncio.Event()
+
+        def hear(gone: asyncio.Event = gone) -> None:
+            said = worker.heard()
+            if said:
+                mail_waiting.set()
+            elif said is None:
+                loop.remove_reader(worker.queued_fd)
+                gone.set()
+
+        loop.add_reader(worker.queued_fd, hear)
+        await gone.wait()
+        log.error("the worker process ended (exit code %s); starting it again in %.0f s",
+                  worker.process.exitcode, delay)  # fmt: skip
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 60)
+        await loop.run_in_executor(None, worker.stop, 5)
+        worker.start()
 
 
 def _refused(hub: Hub, envelope_from: str, recipient: str) -> None:

@@ -83,8 +83,12 @@ class Worker:
                 except FileNotFoundError:
                     continue  # taken by another worker meanwhile
                 try:
+                    envelope, raw = self.spool.read(name)
+                except FileNotFoundError:
+                    continue  # stored and removed by another worker meanwhile
+                try:
                     with session.begin_nested():
-                        stored.append(self._store_all(session, name, *self.spool.read(name)))
+                        stored.append(self._store_all(session, name, envelope, raw))
                 except Exception as exc:  # a poison message must not cost the others
                     failures.append((name, attempt, exc))
         self.spool.done_many([outcome.name for outcome in stored])

@@ -1,0 +1,105 @@
+"""The worker in a process of its own, beside `hubmail serve`: storing runs on one core while ingress,
+the outbox and the web share the other, and a slow store never delays an SMTP answer.
+
+The spool is all the two share: serve writes a byte on `wake` when it spooled something; the
+worker writes one on `queued` when it queued mail, so the outbox goes at once. The worker ends on
+SIGTERM after the batch in hand, or when serve is gone (its end of `wake` closes), so a kill -9
+of serve leaves no orphan: the next serve takes up what the spool still holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+log = logging.getLogger("hubmail.worker")
+
+
+class WorkerProcess:
+    """serve's handle on the worker process: wake it, hear from it, stop it, start it again."""
+
+    def __init__(self, config: Path, verbose: bool) -> None:
+        self.config, self.verbose = config, verbose
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.wake_fd = self.queued_fd = -1
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads inherited
+        wake_read, wake_write = context.Pipe(duplex=False)
+        queued_read, queued_write = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=run, args=(str(self.config), self.verbose, wake_read, queued_write), name="hubmail-worker"
+        )
+        self.process.start()
+        wake_read.close()
+        queued_write.close()
+        self._keep = (wake_write, queued_read)  # their fds live as long as these objects
+        self.wake_fd, self.queued_fd = wake_write.fileno(), queued_read.fileno()
+        os.set_blocking(self.wake_fd, False)
+        os.set_blocking(self.queued_fd, False)
+
+    def wake(self) -> None:
+        """Never blocks: a full pipe means the worker has a wake-up waiting already."""
+        with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
+            os.write(self.wake_fd, b"w")
+
+    def heard(self) -> bool | None:
+        """Read what the worker said: True if it queued mail, None if it is gone (end of file)."""
+        try:
+            return True if os.read(self.queued_fd, 4096) else None
+        except BlockingIOError:
+            return False
+        except OSError:
+            return None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()  # SIGTERM: the batch in hand is finished, then it ends
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        for end in self._keep:
+            end.close()
+
+
+def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> None:
+    """The worker's loop: process what is spooled, then wait for a wake-up or the poll interval."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
+    _end_with_parent()
+    from config import load_settings
+    from gateway.cli_options import setup_logging
+    from gateway.hub import open_hub
+    from gateway.worker import Worker
+
+    setup_logging(verbose)
+    hub = open_hub(load_settings(Path(config)))
+    worker = Worker(hub.settings, hub.engine, hub.spool)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))
+    os.set_blocking(queued.fileno(), False)
+    while not worker.stopping:
+        if worker.process_pending():
+            with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
+                os.write(queued.fileno(), b"m")  # serve's outbox goes at once
+        if wake.poll(hub.settings.worker.poll_seconds) and not os.read(wake.fileno(), 65536):
+            log.info("serve is gone: the worker stops")  # its end of the pipe closed
+            break
+    hub.engine.dispose()
+
+
+def _end_with_parent() -> None:
+    """Linux: SIGTERM when serve dies, even by kill -9, so the worker stops after the message in hand
+    rather than racing a new serve's worker for the spool (which would be safe, only wasteful)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
