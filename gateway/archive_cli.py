@@ -11,13 +11,9 @@ from rich.progress import Progress
 from archive.export import count_urls
 from archive.export import export as export_archive
 from archive.importer import count_messages, import_mbox
-from gateway.cli_options import ConfigOption, hub_from
+from gateway.cli_options import ConfigOption, commands, hub_from
 
-app = typer.Typer(
-    help="Export the archive as static files, or import an mbox into a space.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+app = commands("Export the archive as static files, or import an mbox into a space.")
 
 
 @app.command()

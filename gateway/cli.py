@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from archive.models import PostStatus
 from config import HubmailError
 from config.starter import starter_config
 from gateway import (
@@ -26,13 +27,14 @@ from gateway import (
     summary_cli,
     trusted_cli,
 )
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows, setup_logging
+from gateway.cli_options import ConfigOption, JsonOption, check_choice, hub_from, print_rows, setup_logging
 
 app = typer.Typer(
     help="hubmail: email-first discussion spaces for time-bound consultations.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags as flags, [[imap]] as written
 )
 EX_SOFTWARE = 70  # sysexits: an internal error
 app.add_typer(moderate_cli.app, name="moderate")
@@ -95,7 +97,10 @@ def posts(
     as_json: JsonOption = False,
 ) -> None:
     """List stored posts, newest last."""
-    rows = reports.posts(hub_from(config), space, status, limit)
+    hub = hub_from(config)
+    check_choice("--space", space, [s.slug for s in hub.settings.spaces])
+    check_choice("--status", status, [s.value for s in PostStatus])
+    rows = reports.posts(hub, space, status, limit)
     print_rows(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
 
 
@@ -124,7 +129,9 @@ def holds(
     as_json: JsonOption = False,
 ) -> None:
     """List held posts waiting for a moderator, oldest first."""
-    rows = reports.holds(hub_from(config), space)
+    hub = hub_from(config)
+    check_choice("--space", space, [s.slug for s in hub.settings.spaces])
+    rows = reports.holds(hub, space)
     print_rows(rows, as_json, ("id", "space", "question", "from", "subject", "received_at", "notes"))
 
 

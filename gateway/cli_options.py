@@ -38,9 +38,30 @@ def hub_from(config: Path | None) -> Hub:
     return open_hub(settings_from(config))
 
 
+def commands(help_text: str) -> typer.Typer:
+    """A group of commands, its help printed plainly: flags as flags, `[[imap]]` as written."""
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None
+    )
+
+
+def check_choice(option: str, value: str | None, valid) -> None:
+    """An unknown value is an error naming the valid ones (never an empty table and exit 0)."""
+    if value is not None and value not in valid:
+        typer.echo(f"hubmail: {option} {value!r} is not one of: {', '.join(valid)}", err=True)
+        raise typer.Exit(2)
+
+
 def print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
+    """JSON, a table on a terminal, or tab-separated lines when piped (nothing cut at 80 columns)."""
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not sys.stdout.isatty():
+        for line in [columns, *([r.get(c) for c in columns] for r in rows)]:
+            typer.echo(
+                "\t".join("" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in line)
+            )
         return
     from rich.console import Console
     from rich.table import Table

@@ -16,17 +16,11 @@ from digest import roster
 from digest.delivery import due_posts
 from digest.headers import recipient
 from digest.render import digest_letters
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, print_rows
+from gateway.cli_options import ConfigOption, JsonOption, check_choice, commands, hub_from, print_rows
 from gateway.jobs import digests
 
-subscribers = typer.Typer(
-    help="Add, remove, list and import subscribers.", no_args_is_help=True, pretty_exceptions_enable=False
-)
-digest = typer.Typer(
-    help="Send or preview digests (the scheduler does it on its own).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+subscribers = commands("Add, remove, list and import subscribers.")
+digest = commands("Send or preview digests (the scheduler does it on its own).")
 Space = Annotated[str, typer.Option("--space", help="The space's slug.")]
 
 
@@ -103,14 +97,18 @@ def list_(space: Space, config: ConfigOption = None, as_json: JsonOption = False
 def send(
     config: ConfigOption = None,
     space: Annotated[str | None, typer.Option()] = None,
-    mode: Annotated[str, typer.Option(help="weekly or daily")] = "weekly",
+    mode: Annotated[str | None, typer.Option(help="weekly or daily; default: both")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
     at: Annotated[str, typer.Option(help="Pretend it is this ISO time (UTC) now.")] = "",
 ) -> None:
-    """Send due digests now, through the same code as the scheduler."""
+    """Send due digests now (each subscriber's new posts), through the same code as the scheduler."""
+    hub = hub_from(config)
+    check_choice("--mode", mode, ["weekly", "daily"])
+    check_choice("--space", space, [s.slug for s in hub.settings.spaces])
     now = dt.datetime.fromisoformat(at).astimezone(dt.UTC) if at else utcnow()
-    count = digests(hub_from(config), mode, space, now, dry_run)
-    typer.echo(f"{'would send' if dry_run else 'queued'} {count} {mode} digest(s)")
+    for each in [mode] if mode else ["daily", "weekly"]:
+        count = digests(hub, each, space, now, dry_run)
+        typer.echo(f"{'would send' if dry_run else 'queued'} {count} {each} digest(s)")
 
 
 @digest.command()

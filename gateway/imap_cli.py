@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli_options import ConfigOption, hub_from, setup_logging
+from gateway.cli_options import ConfigOption, commands, hub_from, setup_logging
 from gateway.hub import Hub
 from gateway.imap import MailboxReader, check_folder, close, connect
 from gateway.imap_watch import describe
 from gateway.worker import Worker
 
-app = typer.Typer(help="Mailboxes hubmail takes mail from ([[imap]] blocks).", no_args_is_help=True)
+app = commands("Mailboxes hubmail takes mail from ([[imap]] blocks).")
 TRANSPORTS = {"implicit": "TLS", "starttls": "STARTTLS", "none": "no TLS"}
 AccountOption = Annotated[
     list[str] | None, typer.Option("--account", "-a", help="Only this account (its name); repeatable.")

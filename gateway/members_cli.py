@@ -13,13 +13,9 @@ from rich.progress import track
 from archive.members import ROLES, add_member, members, remove_member
 from archive.spaces import space_row
 from config.database import session_scope
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, operator, print_rows
+from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, operator, print_rows
 
-app = typer.Typer(
-    help="Roles per space: moderators, members (read and post), readers (read only).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+app = commands("Roles per space: moderators, members (read and post), readers (read only).")
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
 RoleOption = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
 Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]

@@ -12,18 +12,14 @@ from sqlmodel import col, select
 from archive.models import Post, PostStatus
 from archive.spaces import space_row
 from config.database import session_scope, utcnow
-from gateway.cli_options import ConfigOption, hub_from, operator
+from gateway.cli_options import ConfigOption, commands, hub_from, operator
 from gateway.jobs import summaries
 from moderation.commands import Command, Verb
 from moderation.context import Moderation
 from moderation.decisions import Actor, apply, untrust_sender
 from moderation.sentences import describe
 
-app = typer.Typer(
-    help="Decide on held posts from a shell, as moderators do by mail.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+app = commands("Decide on held posts from a shell, as moderators do by mail.")
 PostIds = Annotated[list[int] | None, typer.Argument(help="Post ids, as `hubmail posts --json` shows them.")]
 PostId = Annotated[int, typer.Argument(help="The post's id, as `hubmail posts --json` shows it.")]
 By = Annotated[str, typer.Option("--by", help="Who decides (recorded); default [site] operator, else USER.")]

@@ -14,7 +14,7 @@ from archive.members import role_of
 from archive.models import Post
 from archive.spaces import space_row
 from config.database import session_scope, utcnow
-from gateway.cli_options import ConfigOption, hub_from
+from gateway.cli_options import ConfigOption, commands, hub_from
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from moderation.commands import Command, Verb
@@ -22,9 +22,7 @@ from moderation.context import Moderation
 from moderation.decisions import Actor, apply
 from moderation.sentences import describe
 
-app = typer.Typer(
-    help="The moderators' summary of a space.", no_args_is_help=True, pretty_exceptions_enable=False
-)
+app = commands("The moderators' summary of a space.")
 
 
 @app.command()

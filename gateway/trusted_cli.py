@@ -9,13 +9,11 @@ import typer
 from archive.spaces import space_row
 from config.database import session_scope, utcnow
 from config.spaces import is_address
-from gateway.cli_options import ConfigOption, JsonOption, hub_from, operator, print_rows
+from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, operator, print_rows
 from moderation.trust import trust, trusted, untrust
 
-app = typer.Typer(
-    help="Trusted senders: known stakeholders whose posts are published at once, trusted before they write.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+app = commands(
+    "Trusted senders: known stakeholders whose posts are published at once, trusted before they write."
 )
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
 Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]

@@ -104,3 +104,19 @@ def test_members_summary_and_report_from_the_command_line(tmp_path):
     assert refused.returncode == 1 and "is not UTF-8" in refused.stderr
     nowhere = hubmail("report", "unece-review", "--out", str(tmp_path / "no" / "r.md"), "--config", config)
     assert nowhere.returncode == 1 and "cannot write" in nowhere.stderr and "Traceback" not in nowhere.stderr
+
+
+def test_the_command_line_says_what_people_expect(tmp_path):
+    hubmail("init", str(tmp_path))
+    config = str(tmp_path / "hubmail.toml")
+    helped = hubmail("posts", "--help").stdout
+    assert "--json " in helped and "<bool>" not in helped  # a flag is shown as a flag
+    assert "[[imap]]" in hubmail("imap", "--help").stdout  # written as in the configuration
+    wrong = hubmail("posts", "--status", "approved", "--config", config)
+    assert wrong.returncode == 2 and "held, published, rejected, discarded" in wrong.stderr
+    nowhere = hubmail("holds", "--space", "nowhere", "--config", config)
+    assert nowhere.returncode == 2 and "unece-review" in nowhere.stderr
+    piped = hubmail("spaces", "--config", config).stdout.splitlines()  # captured: not a terminal
+    assert piped[0].split("\t")[:2] == ["slug", "title"] and "Stakeholder Discussion" in piped[1]
+    sent = hubmail("digest", "send", "--config", config).stdout
+    assert "queued 0 daily digest(s)" in sent and "queued 0 weekly digest(s)" in sent  # every mode
