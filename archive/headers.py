@@ -87,5 +87,7 @@ def first_message_id(raw: str | None) -> str | None:
 
 
 def generated_message_id(raw_message: bytes) -> str:
-    """A stable id for a message that has none, so a redelivery is still recognised."""
-    return f"{hashlib.sha256(raw_message).hexdigest()[:40]}@generated.hubmail.invalid"
+    """A stable id for a message that has none, so a redelivery is still recognised, and an mbox
+    export imported again too: line ends and trailing blank lines do not count."""
+    normal = raw_message.replace(b"\r\n", b"\n").rstrip(b"\n")
+    return f"{hashlib.sha256(normal).hexdigest()[:40]}@generated.hubmail.invalid"

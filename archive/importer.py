@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import mailbox
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,9 @@ from archive.spaces import question_row, space_row
 from archive.store import find_parent, find_post, store_post
 from config.database import session_scope, utcnow
 
+QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")  # mboxrd: ">From " was "From ", ">>From " was ">From "
+BATCH = 200  # messages stored in one transaction, each in a savepoint
+
 
 @dataclass
 class ImportReport:
@@ -25,11 +30,12 @@ class ImportReport:
 
 
 def messages(path: Path) -> Iterator[bytes]:
-    """Raw bytes of each message, in file order (parents usually come before their replies)."""
+    """Raw bytes of each message, in file order (parents usually come before their replies), with
+    mboxrd's quoting of "From " lines undone (our own exports quote them so)."""
     box = mailbox.mbox(str(path), create=False)
     try:
         for key in box.iterkeys():
-            yield box.get_bytes(key)
+            yield QUOTED_FROM.sub(rb"\1", box.get_bytes(key))
     finally:
         box.close()
 
@@ -52,10 +58,15 @@ def import_mbox(
     with session_scope(engine) as session:
         space = space_row(session, slug)
         row = question_row(session, space.id, question) if question else None
-    for raw in messages(path):
-        with session_scope(engine) as session:
-            _import_one(session, raw, space.id, row.id if row else None, publish, attachment_root, report)
-        progress()
+    pending = messages(path)
+    while batch := list(itertools.islice(pending, BATCH)):
+        with session_scope(engine) as session:  # one commit (one fsync) for BATCH messages
+            for raw in batch:
+                with session.begin_nested():
+                    _import_one(
+                        session, raw, space.id, row.id if row else None, publish, attachment_root, report
+                    )
+                progress()
     return report
 
 
