@@ -169,7 +169,15 @@ def hubmail(case: str, personalize: bool) -> dict:
         rss.start()
         t0, t1, sent, errors = inject(messages, "127.0.0.1", ports[1], "review@example.org", 4)
         status = "held" if case == "hold" else "published"
-        done = probe.wait(lambda s: s["posts"].get(status, 0) >= n and s["pending"] == 0 and s["spool"] == 0)
+        copies = 200 * n if case == "accept" else 0  # every each-post subscriber's copy handed over
+        done = probe.wait(
+            lambda s: (
+                s["posts"].get(status, 0) >= n
+                and s["pending"] == 0
+                and s["spool"] == 0
+                and s["copies"] >= copies
+            )
+        )
         result = {
             "ingress_per_s": round(sent / (t1 - t0), 1),
             "e2e_s": round(done - t0, 2),
@@ -204,12 +212,15 @@ class Probe:
             try:
                 posts = dict(db.execute("select status, count(*) from post group by status").fetchall())
                 pending = db.execute("select count(*) from outbox where status = 'pending'").fetchone()[0]
+                copies = db.execute("select count(*) from outbox where kind = 'post' and status = 'sent'")
+                copies = copies.fetchone()[0]
             finally:
                 db.close()
         except sqlite3.Error:
-            posts, pending = {}, -1
+            posts, pending, copies = {}, -1, 0
         spool = self.data / "spool" / "new"
-        return {"posts": posts, "pending": pending, "spool": len(os.listdir(spool)) if spool.is_dir() else 0}
+        spooled = len(os.listdir(spool)) if spool.is_dir() else 0
+        return {"posts": posts, "pending": pending, "spool": spooled, "copies": copies}
 
     def wait(self, done, stall: float = 300) -> float:
         last, changed = None, time.time()

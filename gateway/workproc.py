@@ -79,6 +79,7 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     from config import load_settings
     from gateway.cli_options import setup_logging
     from gateway.hub import open_hub
+    from gateway.jobs import deliver_each
     from gateway.worker import Worker
 
     setup_logging(verbose)
@@ -88,6 +89,7 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     os.set_blocking(queued.fileno(), False)
     while not worker.stopping:
         if worker.process_pending():
+            deliver_each(hub)  # what was just published (a trusted sender, an approval) goes out now
             with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
                 os.write(queued.fileno(), b"m")  # serve's outbox goes at once
         if wake.poll(hub.settings.worker.poll_seconds) and not os.read(wake.fileno(), 65536):
