@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from archive.headers import clean_text
 from archive.marks import count, fill, mark
 from archive.models import OutgoingBody, OutgoingMail
 from archive.outgoing import Letter, compose, queue
+from config.database import utcnow
 
 TO = "to"
 
@@ -61,6 +63,29 @@ class Shared:
         )
         self.session.add(row)
         return row
+
+    def add_all(self, recipients: list[Recipient]) -> list[int]:
+        """Rows for many recipients at once (a post's subscribers): one INSERT, their ids in order."""
+        if not recipients:
+            return []
+        if self.body is None and not self.alone:
+            self._compose(recipients[0])
+        if self.alone:
+            rows = [self.add(recipient) for recipient in recipients]
+            self.session.flush()
+            return [row.id for row in rows]
+        if self.body.id is None:
+            self.session.flush()
+        now = utcnow()
+        values = [
+            {"kind": self.kind, "envelope_from": r.envelope_from, "recipient": clean_text(r.to),
+             "message_id": self.message_id, "raw": b"", "body_id": self.body.id, "created_at": now,
+             "next_attempt_at": now, "attempts": 0, "status": "pending", "last_error": "",
+             "personal": r.personal() if self.personalize else None}
+            for r in recipients
+        ]  # fmt: skip
+        query = insert(OutgoingMail).returning(OutgoingMail.id, sort_by_parameter_order=True)
+        return list(self.session.execute(query, values).scalars())
 
     def _compose(self, first: Recipient) -> None:
         self.message_id, raw = compose(self.letter, self.domain)

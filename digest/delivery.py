@@ -8,8 +8,11 @@ or restart neither skips nor repeats a post, and a long outage ends in one diges
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from archive.bodies import Shared
@@ -17,6 +20,7 @@ from archive.mailing import Mailing
 from archive.members import viewer_for
 from archive.models import Post, PostStatus, Space
 from archive.visibility import may_read
+from config.database import UTCDateTime
 from digest.headers import recipient
 from digest.letters import post_letter
 from digest.models import DigestSent, Subscriber
@@ -27,6 +31,7 @@ def due_posts(session: Session, subscriber: Subscriber) -> list[Post]:
     """Published posts of the subscriber's space after its cursor, in publication order (all of them:
     a long digest is sent in parts, never deferred to the next round)."""
     query = select(Post).where(Post.space_id == subscriber.space_id, Post.status == PostStatus.PUBLISHED)
+    query = query.options(defer(Post.raw))  # the copies are made from the text, never the raw mail
     if subscriber.cursor_at is not None:
         query = query.where(
             or_(
@@ -44,35 +49,58 @@ def active(session: Session, mode: str, space_id: int | None = None) -> list[Sub
     return list(session.exec(query.order_by(col(Subscriber.id))))
 
 
-def send_each(mail: Mailing, session: Session) -> int:
-    """Each newly published post to every 'each' subscriber of its space; returns messages queued.
+@dataclass
+class Due:
+    """A subscriber with something new: its space, language and posts (in publication order)."""
 
-    A post is composed once per language (archive.bodies); a subscriber whose cursor is past the
-    space's newest publication costs no query (the job runs every few seconds)."""
+    subscriber: Subscriber
+    space: Space
+    language: str
+    posts: list[Post]
+
+
+def due(mail: Mailing, session: Session, mode: str, space_id: int | None = None) -> list[Due]:
+    """Every active subscriber of `mode` with new posts it may read. Subscribers who joined
+    together share a cursor, so their new posts are read once; a subscriber whose cursor is past
+    its space's newest publication costs no query (each-post delivery runs every few seconds)."""
     newest: dict[int, tuple | None] = {}
-    letters: dict[tuple[int, str], Shared] = {}
-    queued = 0
-    for subscriber in active(session, "each"):
+    read: dict[tuple, list[Post]] = {}
+    found = []
+    for subscriber in active(session, mode, space_id):
         if subscriber.space_id not in newest:
             newest[subscriber.space_id] = _newest(session, subscriber.space_id)
-        last = newest[subscriber.space_id]
         cursor = (_utc(subscriber.cursor_at), subscriber.cursor_id) if subscriber.cursor_at else None
-        if last is None or (cursor is not None and cursor >= last):
+        if newest[subscriber.space_id] is None or (
+            cursor is not None and cursor >= newest[subscriber.space_id]
+        ):
             continue  # nothing published since its last post
-        posts = due_posts(session, subscriber)
+        key = (subscriber.space_id, cursor)
+        posts = read[key] if key in read else read.setdefault(key, due_posts(session, subscriber))
         space = session.get(Space, subscriber.space_id)
-        if not posts or not may_receive(mail, session, space, subscriber):
-            continue
-        language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
-        for post in posts:
-            key = (post.id, language)
-            if key not in letters:
-                letter = post_letter(mail, space, post, language)
-                letters[key] = Shared(session, "post", letter, mail.settings.site.domain, _personal(mail))
-            row = letters[key].add(recipient(mail, space.slug, subscriber))
-            _advance(session, subscriber, [post], "each", row.id)
-            queued += 1
-    return queued
+        if posts and may_receive(mail, session, space, subscriber):
+            language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
+            found.append(Due(subscriber, space, language, posts))
+    return found
+
+
+def send_each(mail: Mailing, session: Session) -> int:
+    """Each newly published post to every 'each' subscriber of its space; returns messages queued.
+    A post is composed once per language (archive.bodies), its rows written in one statement."""
+    readers: dict[tuple[int, str], list[Due]] = {}
+    posts: dict[int, Post] = {}
+    for entry in due(mail, session, "each"):
+        for post in entry.posts:
+            posts[post.id] = post
+            readers.setdefault((post.id, entry.language), []).append(entry)
+    sent = []
+    for (post_id, language), entries in sorted(readers.items(), key=lambda item: _order(posts[item[0][0]])):
+        space, post = entries[0].space, posts[post_id]
+        letter = Shared(session, "post", post_letter(mail, space, post, language), mail.settings.site.domain,
+                        _personal(mail))  # fmt: skip
+        ids = letter.add_all([_recipient(mail, space, e.subscriber) for e in entries])
+        sent += [(e.subscriber, [post], row_id) for e, row_id in zip(entries, ids, strict=True)]
+    _advance(session, sent, "each", mail.now)
+    return len(sent)
 
 
 def send_digests(
@@ -80,26 +108,32 @@ def send_digests(
 ) -> int:
     """One digest per subscriber of `mode` with anything new, never an empty one; subscribers with
     the same posts and language share one stored body (several, numbered, for a long digest)."""
-    queued, letters, due = 0, {}, {}
-    for subscriber in active(session, mode, space_id):
-        # Subscribers who joined together share a cursor: their new posts are read once.
-        cursor = (subscriber.space_id, subscriber.cursor_at, subscriber.cursor_id)
-        posts = due[cursor] if cursor in due else due.setdefault(cursor, due_posts(session, subscriber))
-        space = session.get(Space, subscriber.space_id)
-        if not posts or not may_receive(mail, session, space, subscriber):
-            continue
-        if not dry_run:
-            language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
-            key = (space.id, language, mode, posts[0].id, posts[-1].id, len(posts))
-            if key not in letters:
-                letters[key] = [
-                    Shared(session, "digest", letter, mail.settings.site.domain, _personal(mail))
-                    for letter in digest_letters(mail, session, space, posts, language, mode)
-                ]
-            rows = [part.add(recipient(mail, space.slug, subscriber)) for part in letters[key]]
-            _advance(session, subscriber, posts, mode, rows[0].id)
-        queued += 1
-    return queued
+    readers: dict[tuple, list[Due]] = {}
+    for entry in due(mail, session, mode, space_id):
+        key = (entry.space.id, entry.language, entry.posts[0].id, entry.posts[-1].id, len(entry.posts))
+        readers.setdefault(key, []).append(entry)
+    if dry_run:
+        return sum(len(entries) for entries in readers.values())
+    sent = []
+    for entries in readers.values():
+        first = entries[0]
+        recipients = [_recipient(mail, first.space, e.subscriber) for e in entries]
+        parts = [
+            Shared(session, "digest", letter, mail.settings.site.domain, _personal(mail)).add_all(recipients)
+            for letter in digest_letters(mail, session, first.space, first.posts, first.language, mode)
+        ]
+        sent += [(e.subscriber, e.posts, ids[0]) for e, *ids in zip(entries, *parts, strict=True)]
+    _advance(session, sent, mode, mail.now)
+    return len(sent)
+
+
+def _recipient(mail: Mailing, space: Space, subscriber: Subscriber):
+    """A subscriber's values (its tokens), made once per run however many posts it gets."""
+    return mail.remember(("recipient", subscriber.id), lambda: recipient(mail, space.slug, subscriber))
+
+
+def _order(post: Post) -> tuple:
+    return (_utc(post.published_at), post.id)
 
 
 def _newest(session: Session, space_id: int) -> tuple[dt.datetime, int] | None:
@@ -127,21 +161,30 @@ def may_receive(mail: Mailing, session: Session, space: Space, subscriber: Subsc
 
 
 def _advance(
-    session: Session, subscriber: Subscriber, posts: list[Post], mode: str, outbox_id: int | None
+    session: Session, sent: list[tuple[Subscriber, list[Post], int]], mode: str, now: dt.datetime
 ) -> None:
-    last = posts[-1]
-    subscriber.cursor_at, subscriber.cursor_id = last.published_at, last.id
-    session.add(subscriber)
-    session.add(
-        DigestSent(
-            subscriber_id=subscriber.id,
-            mode=mode,
-            posts=len(posts),
-            first_post_id=posts[0].id,
-            last_post_id=last.id,
-            outbox_id=outbox_id,
-        )
+    """Record what each subscriber was sent and move its cursor past it, in the send's transaction
+    (one statement each for many subscribers)."""
+    if not sent:
+        return
+    last: dict[int, Post] = {}
+    for subscriber, posts, _ in sent:
+        if subscriber.id not in last or _order(posts[-1]) > _order(last[subscriber.id]):
+            last[subscriber.id] = posts[-1]
+    session.execute(
+        insert(DigestSent),
+        [{"subscriber_id": s.id, "mode": mode, "posts": len(posts), "first_post_id": posts[0].id,
+          "last_post_id": posts[-1].id, "outbox_id": row_id, "sent_at": now} for s, posts, row_id in sent],
+    )  # fmt: skip
+    session.execute(
+        update(Subscriber.__table__)
+        .where(Subscriber.__table__.c.id == bindparam("subscriber"))
+        .values(cursor_at=bindparam("at", type_=UTCDateTime()), cursor_id=bindparam("post")),
+        [{"subscriber": sid, "at": post.published_at, "post": post.id} for sid, post in last.items()],
     )
+    for subscriber, _, _ in sent:  # the objects in hand say what the table now says (not a change)
+        set_committed_value(subscriber, "cursor_at", last[subscriber.id].published_at)
+        set_committed_value(subscriber, "cursor_id", last[subscriber.id].id)
 
 
 def last_sent(session: Session, slug: str, mode: str) -> dt.datetime:

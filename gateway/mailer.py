@@ -144,7 +144,7 @@ def drain_outbox(
 
 def _messages(session, due: list[OutgoingMail]) -> list[Message]:
     """Each row its own message, but rows of one shared body with nothing personal in it (personalize
-    = false) travel together, up to MAX_RECIPIENTS a transaction, one domain each."""
+    = false) travel together, up to MAX_RECIPIENTS a transaction, one top-level domain each."""
     ids = {row.body_id for row in due if row.body_id is not None}
     bodies = {b.id: b.raw for b in session.exec(select(OutgoingBody).where(col(OutgoingBody.id).in_(ids)))}
     messages: list[Message] = []
@@ -157,7 +157,8 @@ def _messages(session, due: list[OutgoingMail]) -> list[Message]:
                 Message(row.envelope_from, fill(bodies[row.body_id], row.personal), {row.recipient: row})
             )
         else:
-            key = (row.body_id, row.envelope_from, row.recipient.rpartition("@")[2].lower())
+            # Grouped by top-level domain, as Mailman's bulk delivery does: the relay routes each RCPT.
+            key = (row.body_id, row.envelope_from, row.recipient.rpartition(".")[2].lower())
             group = grouped.get(key)
             if group is None or len(group.rows) >= MAX_RECIPIENTS or row.recipient in group.rows:
                 group = grouped[key] = Message(row.envelope_from, bodies[row.body_id], {})
