@@ -128,15 +128,8 @@ def hubmail(case: str, personalize: bool) -> dict:
     env = {**os.environ, "HUBMAIL_CONFIG": str(config)}
     cli = _cli(scratch, env)
     if case != "hold":
-        cli(
-            "subscribers",
-            "add",
-            "--space",
-            "review",
-            "--mode",
-            "each",
-            *(people[:200] if case == "accept" else []),
-        )
+        if case == "accept":
+            cli("subscribers", "add", "--space", "review", "--mode", "each", *people[:200])
         cli("subscribers", "add", "--space", "review", "--mode", "weekly", *people[200:])
         cli("trusted", "add", "--space", "review", *people)
     stats = scratch / "sink.json"
