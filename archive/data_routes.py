@@ -13,7 +13,8 @@ from archive.feeds import atom, mbox_gz
 from archive.handlers import _post, _space
 from archive.models import Post
 from archive.pages import SAFE_HEADERS, Archive, NotFound
-from archive.search import SearchFilters, search
+from archive.search import SearchFilters, search, searched_words
+from archive.snippets import snippet
 from archive.stats import CHARTS, chart, participation
 from archive.urls import space_url
 from archive.visibility import gives_raw_mail, readable_spaces
@@ -21,6 +22,7 @@ from config.database import session_scope
 
 # A chart is an image: it runs nothing, and its own inline style is all it needs.
 SVG_HEADERS = {**SAFE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+SEARCH_PAGE, SEARCH_PAGES = 20, 50  # results a page; pages (deeper, people refine the query)
 CHART_TITLES = {
     "weeks": "Posts per week",
     "questions": "Posts per question",
@@ -107,10 +109,17 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 params.get("until", "")[:10],
                 params.get("written_in", "")[:16],
             )
-            ids = search(session, params.get("q", "")[:200], filters)
-            found = {p.id: p for p in session.exec(select(Post).where(col(Post.id).in_(ids)))}
+            query, page = params.get("q", "")[:200], min(_int(params.get("page")) or 1, SEARCH_PAGES)
+            ids = search(session, query, filters, SEARCH_PAGE + 1, (page - 1) * SEARCH_PAGE)
+            shown = select(Post).where(col(Post.id).in_(ids[:SEARCH_PAGE])).options(*site.LIGHT_FOR_PAGES)
+            found = {p.id: p for p in session.exec(shown)}
             slugs = {s.id: s for s in spaces}
-            results = [(slugs[found[i].space_id], found[i]) for i in ids if i in found]
+            wanted = searched_words(query)
+            results = [
+                (slugs[found[i].space_id], found[i], snippet(found[i].body_text, wanted))
+                for i in ids[:SEARCH_PAGE]
+                if i in found
+            ]
             return archive.render(
                 request,
                 "search.html",
@@ -118,6 +127,9 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 results=results,
                 spaces=spaces,
                 params=params,
+                page=page,
+                more=len(ids) > SEARCH_PAGE,
+                first=(page - 1) * SEARCH_PAGE + 1,
             )
 
     return [

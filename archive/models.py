@@ -55,7 +55,11 @@ class Post(SQLModel, table=True):
         UniqueConstraint("space_id", "message_id"),
         # What archive pages ask: a space's published posts, newest first or by question.
         Index("ix_post_space_status_published", "space_id", "status", "published_at"),
-        Index("ix_post_space_status_question", "space_id", "status", "question_id"),
+        # A question's threads, paged from the index alone (archive.site.question_threads).
+        Index(
+            "ix_post_space_status_question", "space_id", "status", "question_id", "thread_id", "received_at"
+        ),
+        Index("ix_post_space_summary", "space_id", "is_summary", "status", "published_at"),
         Index("ix_post_space_from", "space_id", "from_addr"),  # "first post from this sender"
     )
 

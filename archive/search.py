@@ -1,4 +1,5 @@
-"""Full-text search of published posts: SQLite FTS5, or PostgreSQL's text search, same interface."""
+"""Full-text search of published posts: SQLite FTS5 ranked by bm25, or PostgreSQL's text search
+(websearch_to_tsquery on a stored, GIN-indexed tsvector), the same query language on both."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from sqlmodel import Session
 
 from archive.models import Post
 
+# A visitor's query, in the web-search syntax people know (PostgreSQL's websearch_to_tsquery):
+# words, "a phrase", -word to leave out, OR between alternatives.
+TERM = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)')
 WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 20
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,60 @@ class SearchFilters:
     language: str = ""  # as detected when the post was stored
 
 
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # one word, or a phrase
+    excluded: bool = False
+    either: bool = False  # joined to the term before it by OR
+
+
+def parse_query(query: str) -> list[Term]:
+    """Terms of the visitor's query; punctuation and operators never reach the database as syntax."""
+    terms: list[Term] = []
+    either = False
+    for match in TERM.finditer(query):
+        minus, phrase, minus_word, bare = match.groups()
+        if bare == "OR":
+            either = bool(terms)
+            continue
+        words = tuple(WORD.findall(phrase if phrase is not None else bare))
+        if words:
+            terms.append(Term(words, bool(minus or minus_word), either and not (minus or minus_word)))
+        either = False
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def searched_words(query: str) -> set[str]:
+    """The words a result should show marked (not the excluded ones)."""
+    return {w.casefold() for term in parse_query(query) if not term.excluded for w in term.words}
+
+
+def fts5_query(terms: list[Term]) -> str:
+    """FTS5 MATCH text: each word quoted (so never FTS5 syntax), AND by default, OR, NOT at the end."""
+    wanted, excluded = [t for t in terms if not t.excluded], [t for t in terms if t.excluded]
+    if not wanted:
+        return ""
+    parts: list[str] = []
+    for term in wanted:
+        quoted = _quoted(term.words)
+        if term.either and parts:
+            parts[-1] = f"({parts[-1]} OR {quoted})"
+        else:
+            parts.append(quoted)
+    match = " AND ".join(parts)
+    for term in excluded:
+        match = f"({match}) NOT {_quoted(term.words)}"
+    return match
+
+
+def _quoted(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(w.replace('"', "") for w in words) + '"'
+
+
 def index_post(session: Session, post: Post) -> None:
-    """Make a newly published post findable (PostgreSQL indexes by expression: nothing to do)."""
+    """Make a newly published post findable (PostgreSQL keeps its own stored vector: nothing to do)."""
     if session.get_bind().dialect.name != "sqlite":
         return
     files = " ".join(a.get("filename", "") for a in post.attachments)
@@ -44,34 +101,31 @@ def index_post(session: Session, post: Post) -> None:
     )
 
 
-def unindex_post(session: Session, post_id: int) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post_id})
-
-
 def search(
     session: Session, query: str, filters: SearchFilters, limit: int = 50, offset: int = 0
 ) -> list[int]:
-    """Ids of matching published posts in the allowed spaces, best first."""
-    words = WORD.findall(query)[:20]
-    if not words or not filters.space_ids:
+    """Ids of matching published posts in the allowed spaces, best first; the database ranks
+    and cuts to `limit`, so a common word costs its matches once, never a page per match."""
+    terms = parse_query(query)
+    if not terms or not filters.space_ids:
         return []
     conditions, params = _filters(filters)
     params.update(limit=limit, offset=offset)
     if session.get_bind().dialect.name == "sqlite":
-        # Each word quoted: the visitor's text is never FTS5 query syntax.
-        params["match"] = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        params["match"] = fts5_query(terms)
+        if not params["match"]:
+            return []
         sql = (
             "SELECT post.id FROM post_search JOIN post ON post.id = post_search.rowid "
             f"WHERE post_search MATCH :match AND {conditions} ORDER BY bm25(post_search), post.id DESC "
             "LIMIT :limit OFFSET :offset"
         )
     else:
-        params["match"] = " ".join(words)
+        params["match"] = query
         sql = (
-            "SELECT post.id FROM post WHERE to_tsvector('simple', subject || ' ' || body_text || ' ' || "
-            "from_name || ' ' || from_addr) @@ plainto_tsquery('simple', :match) "
-            f"AND {conditions} ORDER BY post.received_at DESC LIMIT :limit OFFSET :offset"
+            "SELECT post.id FROM post, websearch_to_tsquery('simple', :match) AS q "
+            f"WHERE post.search_vector @@ q AND {conditions} "
+            "ORDER BY ts_rank_cd(post.search_vector, q) DESC, post.id DESC LIMIT :limit OFFSET :offset"
         )
     return [row[0] for row in session.execute(text(sql), params)]
 

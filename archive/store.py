@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
@@ -24,6 +24,11 @@ LIGHT = [defer(Post.raw), defer(Post.body_text), defer(Post.body_html), defer(Po
 # Asked of every new message: written once, run with values (a sixth of building them each time).
 POST_BY_ID = select(Post.id).where(Post.space_id == bindparam("space"), Post.message_id == bindparam("id"))
 POST_BY_SENDER = select(Post.id).where(Post.space_id == bindparam("space"), Post.from_addr == bindparam("a"))
+ORPHANS = select(Post.id, Post.thread_id).where(
+    Post.space_id == bindparam("space"),
+    Post.parent_message_id == bindparam("id"),
+    Post.parent_id.is_(None),
+)
 
 
 def find_post(session: Session, space_id: int, message_id: str) -> Post | None:
@@ -140,7 +145,20 @@ def store_post(
     session.flush()
     post.thread_id = parent.thread_id if parent and parent.thread_id else post.id
     session.add(post)
+    if status in THREAD_STATUSES:
+        adopt_replies(session, post)
     return post
+
+
+def adopt_replies(session: Session, post: Post) -> None:
+    """Replies that arrived before the post they answer (mail is not always delivered in order)
+    are hung under it now, and their threads join its thread: thread_id stays the one truth."""
+    found = session.connection().execute(ORPHANS, {"space": post.space_id, "id": post.message_id}).all()
+    if not found:
+        return
+    orphans, threads = [row.id for row in found], {row.thread_id for row in found if row.thread_id}
+    session.execute(update(Post).where(Post.id.in_(orphans)).values(parent_id=post.id))
+    session.execute(update(Post).where(Post.thread_id.in_(threads)).values(thread_id=post.thread_id))
 
 
 def _store_attachments(root: Path, message: ParsedMessage) -> list[dict]:

@@ -2,9 +2,11 @@
 
     python bench/archive.py [--posts 100000] [--spaces 5] [--requests 200] [--export] [--json]
 
-Fills an SQLite database with published posts (threads up to depth 10) through the same models
-and publication step the gateway uses, serves it with `hubmail serve`, and times the space,
-question, thread and search pages from a local client; then optionally a full static export.
+Fills an SQLite database with published posts through the same models and publication step the
+gateway uses (threads shaped as on a real list, prose in six languages with a natural spread of
+words: bench/prose.py), serves it with `hubmail serve`, and times the space, question, thread,
+message and search pages from a local client (searches for one or two topic words); then
+optionally a full static export.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,14 +34,11 @@ from archive.models import Post  # noqa: E402 - after the path is set
 from archive.publish import prepare_for_display  # noqa: E402
 from archive.spaces import question_row, space_row  # noqa: E402
 from archive.urls import message_hash  # noqa: E402
+from bench import prose  # noqa: E402
 from config import load_settings  # noqa: E402
 from config.database import session_scope  # noqa: E402
 from gateway.hub import open_hub  # noqa: E402
 
-SENTENCE = (
-    "migration policy practice partnership city shelter integration labour rights children women return"
-)
-WORDS = [*SENTENCE.split(" "), "reintegration", "data", "evidence", "regional", "review", "compact", "local"]
 BARE = """
 import sys, uvicorn
 async def app(scope, receive, send):
@@ -76,19 +76,20 @@ listen = "127.0.0.1:{web}"
 
 
 def fill(config: Path, posts: int, spaces: int, seed: int = 1) -> list[tuple[str, str]]:
-    """Published posts in threads up to depth 10; returns (slug, message hash) of thread roots."""
+    """Published posts threaded as on a real list (four in ten start a thread, replies go to one of
+    the 40 liveliest threads, depth up to 8); returns (slug, message hash) of thread roots."""
     rng = random.Random(seed)
     hub = open_hub(load_settings(config, env={}))
     start = dt.datetime(2024, 1, 18, tzinfo=dt.UTC)
     roots: list[tuple[str, str]] = []
-    open_threads: dict[int, list[tuple[Post, int]]] = {n: [] for n in range(spaces)}
+    threads: dict[int, list[list[tuple[Post, int]]]] = {n: [] for n in range(spaces)}
     batch = 2000
     for first in range(0, posts, batch):
         with session_scope(hub.engine) as session:
             ids = {n: space_row(session, f"space-{n}").id for n in range(spaces)}
             for n in range(first, min(first + batch, posts)):
                 space = n % spaces
-                post = _post(session, rng, n, ids[space], start, open_threads[space])
+                post = _post(session, rng, n, ids[space], start, threads[space])
                 if post.thread_id == post.id:
                     roots.append((f"space-{space}", message_hash(post.message_id)))
         print(f"\r  filled {min(first + batch, posts)}/{posts}", end="", file=sys.stderr, flush=True)
@@ -98,36 +99,73 @@ def fill(config: Path, posts: int, spaces: int, seed: int = 1) -> list[tuple[str
 
 
 def _post(
-    session, rng: random.Random, n: int, space_id: int, start: dt.datetime, threads: list[tuple[Post, int]]
+    session, rng: random.Random, n: int, space_id: int, start: dt.datetime, threads: list[list]
 ) -> Post:
-    parent, depth = rng.choice(threads[-200:]) if threads and rng.random() < 0.6 else (None, 0)
+    parent, depth = _parent(rng, threads)
     question = parent.question_id if parent else question_row(session, space_id, rng.randint(1, 5)).id
-    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 120)))
+    language = parent.language if parent and rng.random() < 0.8 else prose.language(rng)
+    text = prose.post_text(rng, language)
+    subject = parent.subject.removeprefix("Re: ") if parent else " ".join(prose.words(rng, language, 6))
     when = start + dt.timedelta(seconds=n * 30)
+    message_id = f"b{n}@bench.example"
+    name, address = f"Participant {n % 300}", f"p{n % 300}@org{n % 80}.example"
     post = Post(
         space_id=space_id,
         question_id=question,
         status="published",
-        message_id=f"b{n}@bench.example",
-        message_hash=message_hash(f"b{n}@bench.example"),
-        from_addr=f"p{n % 300}@org{n % 80}.example",
-        from_name=f"Participant {n % 300}",
-        subject=("Re: " if parent else "") + f"Topic {n}",
+        message_id=message_id,
+        message_hash=message_hash(message_id),
+        from_addr=address,
+        from_name=name,
+        subject=("Re: " if parent else "") + subject[:120],
         received_at=when,
         published_at=when,
         parent_id=parent.id if parent else None,
         parent_message_id=parent.message_id if parent else None,
         body_text=text,
-        raw=f"Message-ID: <b{n}@bench.example>\r\n\r\n{text}\r\n".encode(),
+        language=language,
+        raw=_raw(message_id, name, address, subject, when, parent, text),
         raw_sha256="",
     )
     session.add(post)
     session.flush()
     post.thread_id = parent.thread_id if parent else post.id
     prepare_for_display(session, post)
-    if depth < 9:
-        threads.append((post, depth + 1))
+    if parent is None:
+        threads.append([])
+        del threads[:-40]  # only the 40 newest threads still get replies
+    if depth < 8:
+        threads[-1 if parent is None else _index(threads, parent)].append((post, depth))
     return post
+
+
+def _parent(rng: random.Random, threads: list[list]) -> tuple[Post | None, int]:
+    """None (a new thread) four times in ten, else a post near the end of a lively thread."""
+    live = [thread for thread in threads if thread]
+    if not live or rng.random() < 0.4:
+        return None, 0
+    thread = rng.choice(live)
+    post, depth = thread[-1 - min(int(rng.expovariate(0.8)), len(thread) - 1)]
+    return post, depth + 1
+
+
+def _index(threads: list[list], parent: Post) -> int:
+    return next(i for i, thread in enumerate(threads) if any(p is parent for p, _ in thread))
+
+
+def _raw(message_id, name, address, subject, when, parent, text) -> bytes:
+    headers = [
+        f"Message-ID: <{message_id}>",
+        f"From: {name} <{address}>",
+        f"Subject: {('Re: ' if parent else '')}{subject}",
+        f"Date: {when:%a, %d %b %Y %H:%M:%S +0000}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    if parent is not None:
+        headers.append(f"In-Reply-To: <{parent.message_id}>")
+    return ("\r\n".join(headers) + "\r\n\r\n" + text.replace("\n", "\r\n") + "\r\n").encode()
 
 
 def wait_http(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
@@ -164,7 +202,8 @@ def measure(base: str, roots: list[tuple[str, str]], spaces: int, requests: int,
         "space": lambda: f"{base}/space-{rng.randrange(spaces)}/",
         "question": lambda: f"{base}/space-{rng.randrange(spaces)}/q/{rng.randint(1, 5)}/",
         "thread": lambda: "{}/{}/thread/{}/".format(base, *rng.choice(roots)),
-        "search": lambda: f"{base}/search?q={rng.choice(WORDS)}+{rng.choice(WORDS)}",
+        "message": lambda: "{}/{}/message/{}/".format(base, *rng.choice(roots)),
+        "search": lambda: f"{base}/search?q={quote_plus(prose.query(rng))}",
     }
     return {kind: summary([timed(make()) for _ in range(requests)]) for kind, make in kinds.items()}
 
