@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -48,6 +49,44 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (safe to call at every start)."""
+    # Every command opens the hub, and importing Alembic costs more than a listing's whole work: an
+    # up-to-date database (one plain read) is left alone; a new or older one is migrated (issue 12).
+    if schema_revisions(engine) != {head_revision()}:
+        _upgrade(engine)
+
+
+def schema_revisions(engine: Engine) -> set[str]:
+    """The revisions the database says it is at (empty for a new database)."""
+    try:
+        with engine.connect() as connection:
+            return set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    except DBAPIError:  # no such table: nothing was migrated yet
+        return set()
+
+
+_ASSIGNED = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:['\"](\w+)['\"]|None)\s*$", re.M)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's revision, read from config/migrations/versions without Alembic; None
+    (so Alembic decides) unless the files name exactly one head in the plain form the template writes."""
+    revisions, parents = set(), set()
+    for path in (resources.files("config") / "migrations" / "versions").iterdir():
+        if path.name.endswith(".py") and path.name != "__init__.py":
+            found = dict(_ASSIGNED.findall(path.read_text("utf-8")))
+            if "revision" not in found or "down_revision" not in found:
+                return None  # a merge (a tuple of parents) or a form this reader does not know
+            revisions.add(found["revision"])
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _upgrade(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(resources.files("config") / "migrations"))
     with engine.begin() as connection:

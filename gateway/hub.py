@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from archive.spaces import sync_spaces
 from config import Settings
 from config.database import make_engine, migrate, session_scope
 from gateway.spool import Spool, spool_for
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass
