@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -12,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from archive.models import PostStatus
-from config import HubmailError
-from config.starter import starter_config
+# Each command's module is light (typer and the options); what a command needs (settings, the database
+# layer, servers) it imports when it runs, so that `--help` and the read-only commands start quickly
+# (issue 12; tests/unit/gateway/test_cli_imports.py checks it).
 from gateway import (
     archive_cli,
     deliver_cli,
@@ -23,7 +22,6 @@ from gateway import (
     members_cli,
     moderate_cli,
     reply_cli,
-    reports,
     summary_cli,
     trusted_cli,
 )
@@ -55,6 +53,8 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing hubmail.toml.")] = False,
 ) -> None:
     """Write a starter configuration with a demo space (the UNECE regional review)."""
+    from config.starter import starter_config
+
     target = directory / "hubmail.toml"
     if target.exists() and not force:
         # Not an error: running the README's demo command twice must work.
@@ -74,8 +74,11 @@ def serve(
     config: ConfigOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False
 ) -> None:
     """Run the SMTP/LMTP server, the IMAP pollers, the worker and the web archive until SIGTERM or Ctrl-C."""
-    setup_logging(verbose)
+    import asyncio
+
     from gateway.serve import serve as run
+
+    setup_logging(verbose)
 
     asyncio.run(run(hub_from(config), verbose))
 
@@ -83,6 +86,8 @@ def serve(
 @app.command()
 def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the discussion spaces, their addresses, dates and post counts."""
+    from gateway import reports
+
     hub = hub_from(config)
     rows = reports.spaces(hub)
     print_rows(rows, as_json, ("slug", "title", "state", "phase", "opens", "closes", "questions", "posts"))
@@ -97,6 +102,9 @@ def posts(
     as_json: JsonOption = False,
 ) -> None:
     """List stored posts, newest last."""
+    from archive.models import PostStatus
+    from gateway import reports
+
     hub = hub_from(config)
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
     check_choice("--status", status, [s.value for s in PostStatus])
@@ -107,6 +115,8 @@ def posts(
 @app.command()
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Spool, set-aside messages, posts by status and the outbox, at a glance."""
+    from gateway import reports
+
     report = reports.status(hub_from(config))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -129,6 +139,8 @@ def holds(
     as_json: JsonOption = False,
 ) -> None:
     """List held posts waiting for a moderator, oldest first."""
+    from gateway import reports
+
     hub = hub_from(config)
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
     rows = reports.holds(hub, space)
@@ -163,15 +175,17 @@ def main() -> None:
     """Run a command; an unexpected failure is one line for the user, the traceback only on request."""
     try:
         app()
-    except (HubmailError, OSError) as exc:
-        typer.echo(f"hubmail: {exc}", err=True)
-        sys.exit(EX_SOFTWARE)
     except Exception as exc:  # the last guard between a bug and a user's terminal
-        if os.environ.get("HUBMAIL_DEBUG") == "1":
+        from config import HubmailError  # here: most runs never fail, and settings cost an import
+
+        if isinstance(exc, HubmailError | OSError):
+            typer.echo(f"hubmail: {exc}", err=True)
+        elif os.environ.get("HUBMAIL_DEBUG") == "1":
             raise
-        typer.echo(
-            f"hubmail: unexpected error ({type(exc).__name__}: {exc}); "
-            "set HUBMAIL_DEBUG=1 to see the details",
-            err=True,
-        )
+        else:
+            typer.echo(
+                f"hubmail: unexpected error ({type(exc).__name__}: {exc}); "
+                "set HUBMAIL_DEBUG=1 to see the details",
+                err=True,
+            )
         sys.exit(EX_SOFTWARE)

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from config import ConfigError, Settings, find_config_path, load_settings
-
+# Every command's module imports this one, and `hubmail --help` them all: only typer here; settings,
+# the database layer and rich are imported where a command uses them (issue 12).
 if TYPE_CHECKING:
+    from config import Settings
     from gateway.hub import Hub
 
 ConfigOption = Annotated[
@@ -25,6 +26,8 @@ EX_CONFIG = 78
 
 
 def settings_from(config: Path | None) -> Settings:
+    from config import ConfigError, find_config_path, load_settings
+
     try:
         return load_settings(find_config_path(config, os.environ))
     except ConfigError as exc:

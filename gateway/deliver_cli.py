@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from config import ConfigError, find_config_path, load_settings
 from gateway.cli_options import ConfigOption
-from gateway.deliver import EX_TEMPFAIL
-from gateway.deliver import deliver as deliver_message
-from gateway.spool import spool_for
+
+# `hubmail --help` lists this command too: settings, parsing and the spool are imported when it runs.
+EX_TEMPFAIL = os.EX_TEMPFAIL  # sysexits, as gateway.deliver answers; here so even a failed import has it
 
 
 def deliver(
@@ -21,6 +20,10 @@ def deliver(
     config: ConfigOption = None,
 ) -> None:
     """Take one message on standard input (for a Postfix/Exim pipe); exits with sysexits codes."""
+    from config import ConfigError, find_config_path, load_settings
+    from gateway.deliver import deliver as deliver_message
+    from gateway.spool import spool_for
+
     try:
         settings = load_settings(find_config_path(config, os.environ))
         spool = spool_for(settings)

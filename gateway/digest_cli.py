@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.bodies import personalized
-from archive.mailing import Mailing
-from archive.spaces import space_row
-from config.database import session_scope, utcnow
-from digest import roster
-from digest.delivery import due_posts
-from digest.headers import recipient
-from digest.render import digest_letters
 from gateway.cli_options import ConfigOption, JsonOption, check_choice, commands, hub_from, print_rows
-from gateway.jobs import digests
+
+# The database layer and the digest package are imported in the commands: their --help stays light.
+if TYPE_CHECKING:
+    from digest import roster
 
 subscribers = commands("Add, remove, list and import subscribers.")
 digest = commands("Send or preview digests (the scheduler does it on its own).")
@@ -25,6 +20,8 @@ Space = Annotated[str, typer.Option("--space", help="The space's slug.")]
 
 
 def _space(session, hub, slug: str):
+    from archive.spaces import space_row
+
     row = space_row(session, slug) if hub.settings.space(slug) else None
     if row is None:
         typer.echo(f"hubmail: no space {slug!r} in the configuration", err=True)
@@ -50,6 +47,9 @@ def add(
     name: str = "",
 ) -> None:
     """Subscribe addresses at once (no confirmation mail: the operator vouches for them)."""
+    from config.database import session_scope
+    from digest import roster
+
     hub = hub_from(config)
     change = roster.RosterChange(refused=[])
     with session_scope(hub.engine) as session:
@@ -66,6 +66,9 @@ def import_(
     config: ConfigOption = None,
 ) -> None:
     """Import a CSV of address, name, mode, language (a header line is skipped)."""
+    from config.database import session_scope
+    from digest import roster
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         change = roster.import_csv(session, _space(session, hub, space), csv_file.read_text("utf-8-sig"))
@@ -77,6 +80,9 @@ def remove(
     addresses: Annotated[list[str], typer.Argument()], space: Space, config: ConfigOption = None
 ) -> None:
     """Unsubscribe addresses."""
+    from config.database import session_scope
+    from digest import roster
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         row = _space(session, hub, space)
@@ -87,6 +93,9 @@ def remove(
 @subscribers.command(name="list")
 def list_(space: Space, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """The space's subscribers and how they are served."""
+    from config.database import session_scope
+    from digest import roster
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         rows = roster.listing(session, _space(session, hub, space))
@@ -102,6 +111,9 @@ def send(
     at: Annotated[str, typer.Option(help="Pretend it is this ISO time (UTC) now.")] = "",
 ) -> None:
     """Send due digests now (each subscriber's new posts), through the same code as the scheduler."""
+    from config.database import utcnow
+    from gateway.jobs import digests
+
     hub = hub_from(config)
     check_choice("--mode", mode, ["weekly", "daily"])
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
@@ -118,6 +130,9 @@ def preview(
     config: ConfigOption = None,
 ) -> None:
     """Print the digest this subscriber would get now; nothing is sent and no cursor moves."""
+    from config.database import session_scope
+    from digest import roster
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         row = _space(session, hub, space)
@@ -125,13 +140,26 @@ def preview(
         if subscriber is None:
             typer.echo(f"hubmail: {to} does not follow {space}", err=True)
             raise typer.Exit(1)
-        posts = due_posts(session, subscriber)
-        if not posts:
-            typer.echo("nothing new: no digest would be sent")
-            return
-        mail = Mailing.at(hub.settings, utcnow())
-        language = subscriber.language or (row.languages or [hub.settings.site.language])[0]
-        letters = digest_letters(mail, session, row, posts, language, subscriber.mode)
-        personal = recipient(mail, row.slug, subscriber).personal()
-    for letter in (personalized(letter, personal) for letter in letters):
+        letters = _preview(hub, session, row, subscriber)
+    for letter in letters:
         typer.echo(f"Subject: {letter.subject}\n\n{letter.text}")
+
+
+def _preview(hub, session, row, subscriber) -> list:
+    """The subscriber's next digest, personalized; empty (and said) when nothing is new."""
+    from archive.bodies import personalized
+    from archive.mailing import Mailing
+    from config.database import utcnow
+    from digest.delivery import due_posts
+    from digest.headers import recipient
+    from digest.render import digest_letters
+
+    posts = due_posts(session, subscriber)
+    if not posts:
+        typer.echo("nothing new: no digest would be sent")
+        return []
+    mail = Mailing.at(hub.settings, utcnow())
+    language = subscriber.language or (row.languages or [hub.settings.site.language])[0]
+    letters = digest_letters(mail, session, row, posts, language, subscriber.mode)
+    personal = recipient(mail, row.slug, subscriber).personal()
+    return [personalized(letter, personal) for letter in letters]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gateway.cli_options import ConfigOption, commands, hub_from, setup_logging
-from gateway.hub import Hub
-from gateway.imap import MailboxReader, check_folder, close, connect
-from gateway.imap_watch import describe
-from gateway.worker import Worker
+
+# The IMAP client, the worker and the database are imported in the commands: --help stays light.
+if TYPE_CHECKING:
+    from gateway.hub import Hub
+    from gateway.imap import MailboxReader
 
 app = commands("Mailboxes hubmail takes mail from ([[imap]] blocks).")
 TRANSPORTS = {"implicit": "TLS", "starttls": "STARTTLS", "none": "no TLS"}
@@ -20,6 +21,8 @@ AccountOption = Annotated[
 
 
 def _readers(hub: Hub, names: list[str] | None) -> list[MailboxReader]:
+    from gateway.imap import MailboxReader
+
     accounts = hub.settings.imap
     if not accounts:
         typer.echo("hubmail: no [[imap]] blocks in the configuration; see config/defaults.toml", err=True)
@@ -36,6 +39,8 @@ def _readers(hub: Hub, names: list[str] | None) -> list[MailboxReader]:
 @app.command()
 def check(config: ConfigOption = None, account: AccountOption = None) -> None:
     """Log in to each account and look at its folders; says in words what is wrong."""
+    from gateway.imap_watch import describe
+
     failures = 0
     for reader in _readers(hub_from(config), account):
         try:
@@ -47,6 +52,8 @@ def check(config: ConfigOption = None, account: AccountOption = None) -> None:
 
 
 def _inspect(reader: MailboxReader) -> str:
+    from gateway.imap import check_folder, close, connect
+
     account = reader.account
     client = connect(account, reader.password())
     try:
@@ -84,6 +91,10 @@ def poll(
     if not once:
         typer.echo("hubmail: `hubmail serve` keeps the accounts read; use --once for a single pass", err=True)
         raise typer.Exit(2)
+    from gateway.imap import close, connect
+    from gateway.imap_watch import describe
+    from gateway.worker import Worker
+
     setup_logging()  # what each message became, and progress on a full mailbox, on standard error
     hub = hub_from(config)
     failures = 0

@@ -8,20 +8,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import track
 
-from archive.members import ROLES, add_member, members, remove_member
-from archive.spaces import space_row
-from config.database import session_scope
 from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, operator, print_rows
 
+# The database layer is imported in the commands: --help stays light. The roles are archive.members.ROLES,
+# written out here for the help (a test keeps the two the same).
+ROLES_HELP = "One of moderator, member, reader."
 app = commands("Roles per space: moderators, members (read and post), readers (read only).")
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
-RoleOption = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
+RoleOption = Annotated[str, typer.Option("--role", help=ROLES_HELP)]
 Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
 
 
 def _space(session, hub, slug: str):
+    from archive.spaces import space_row
+
     if hub.settings.space(slug) is None:
         typer.echo(f"hubmail: no space {slug!r} in the configuration", err=True)
         raise typer.Exit(1)
@@ -29,6 +30,8 @@ def _space(session, hub, slug: str):
 
 
 def _check_role(role: str) -> None:
+    from archive.members import ROLES
+
     if role not in ROLES:
         typer.echo(f"hubmail: {role!r} is not a role ({', '.join(ROLES)})", err=True)
         raise typer.Exit(2)
@@ -44,6 +47,9 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Give addresses a role in a space (or change it)."""
+    from archive.members import add_member
+    from config.database import session_scope
+
     _check_role(role)
     hub = hub_from(config)
     failed = 0
@@ -62,6 +68,9 @@ def add(
 @app.command()
 def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -> None:
     """Take the role away (the configuration's moderators stay moderators)."""
+    from archive.members import remove_member
+    from config.database import session_scope
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         row = _space(session, hub, space)
@@ -74,6 +83,9 @@ def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None
 @app.command("list")
 def list_members(space: SpaceOption, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Everyone with a role, the configuration's moderators first."""
+    from archive.members import members
+    from config.database import session_scope
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         row = _space(session, hub, space)
@@ -108,6 +120,11 @@ def import_csv(
     config: ConfigOption = None,
 ) -> None:
     """A stakeholder list at once; each bad line is named, the good ones are kept."""
+    from rich.progress import track
+
+    from archive.members import add_member
+    from config.database import session_scope
+
     _check_role(role)
     hub = hub_from(config)
     try:

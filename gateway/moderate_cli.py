@@ -7,17 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import col, select
 
-from archive.models import Post, PostStatus
-from archive.spaces import space_row
-from config.database import session_scope, utcnow
 from gateway.cli_options import ConfigOption, commands, hub_from, operator
-from gateway.jobs import summaries
-from moderation.commands import Command, Verb
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply, untrust_sender
-from moderation.sentences import describe
+
+# The database layer and moderation are imported in the commands: `hubmail moderate --help` stays light.
 
 app = commands("Decide on held posts from a shell, as moderators do by mail.")
 PostIds = Annotated[list[int] | None, typer.Argument(help="Post ids, as `hubmail posts --json` shows them.")]
@@ -27,11 +20,17 @@ AllHeld = Annotated[bool, typer.Option("--all-held", help="Every post held in --
 SpaceOption = Annotated[str, typer.Option("--space", help="With --all-held: the space's slug.")]
 
 
-def _run(
-    config: Path | None, post_ids: list[int], command: Command | None, by: str, all_held: str = ""
-) -> None:
-    """The command on each post in turn; exit 1 when any post was missing or left unchanged."""
+def _run(config: Path | None, post_ids: list[int], verb: str, by: str, all_held: str = "", **how) -> None:
+    """The command on each post in turn (no verb: untrust); exit 1 when any post was missing or unchanged."""
+    from archive.models import Post
+    from config.database import session_scope, utcnow
+    from moderation.commands import Command, Verb
+    from moderation.context import Moderation
+    from moderation.decisions import Actor, apply, untrust_sender
+    from moderation.sentences import describe
+
     hub = hub_from(config)
+    command = Command(Verb(verb), **how) if verb else None
     unchanged = 0
     with session_scope(hub.engine) as session:
         mod = Moderation.at(hub.settings, utcnow())
@@ -54,6 +53,11 @@ def _run(
 
 
 def _held(hub, session, slug: str) -> list[int]:
+    from sqlmodel import col, select
+
+    from archive.models import Post, PostStatus
+    from archive.spaces import space_row
+
     if not slug or hub.settings.space(slug) is None:
         known = ", ".join(s.slug for s in hub.settings.spaces)
         typer.echo(f"hubmail: --all-held needs --space, one of: {known}", err=True)
@@ -82,7 +86,7 @@ def approve(
 ) -> None:
     """Publish held posts (after a review meeting: --all-held --space S)."""
     ids, held_in = _ids(post_ids, all_held, space)
-    _run(config, ids, Command(Verb.APPROVE, trust=trust), by, held_in)
+    _run(config, ids, "approve", by, held_in, trust=trust)
 
 
 @app.command()
@@ -90,7 +94,7 @@ def reject(
     post_id: PostId, reason: Annotated[list[str], typer.Argument()], by: By = "", config: ConfigOption = None
 ) -> None:
     """Do not publish; the author is told the reason."""
-    _run(config, [post_id], Command(Verb.REJECT, reason=" ".join(reason)), by)
+    _run(config, [post_id], "reject", by, reason=" ".join(reason))
 
 
 @app.command()
@@ -103,7 +107,7 @@ def discard(
 ) -> None:
     """Do not publish, and tell nobody (spam)."""
     ids, held_in = _ids(post_ids, all_held, space)
-    _run(config, ids, Command(Verb.DISCARD), by, held_in)
+    _run(config, ids, "discard", by, held_in)
 
 
 @app.command()
@@ -114,13 +118,13 @@ def move(
     config: ConfigOption = None,
 ) -> None:
     """File the post under another guiding question."""
-    _run(config, [post_id], Command(Verb.MOVE, question=int(question.lower().lstrip("q"))), by)
+    _run(config, [post_id], "move", by, question=int(question.lower().lstrip("q")))
 
 
 @app.command()
 def untrust(post_id: PostId, by: By = "", config: ConfigOption = None) -> None:
     """Hold this post's sender's posts for moderation again (undoes `approve trust`)."""
-    _run(config, [post_id], None, by)
+    _run(config, [post_id], "", by)
 
 
 @app.command()
@@ -129,5 +133,8 @@ def summary(
     at: Annotated[str, typer.Option(help="Pretend it is this ISO time (UTC) now.")] = "",
 ) -> None:
     """Send today's summaries of undecided holds now (the scheduler does it daily)."""
+    from config.database import utcnow
+    from gateway.jobs import summaries
+
     now = dt.datetime.fromisoformat(at).astimezone(dt.UTC) if at else utcnow()
     typer.echo(f"queued {summaries(hub_from(config), now)} summary message(s)")

@@ -3,22 +3,17 @@ recipient would from a mail client, through hubmail's own ingress; no mail clien
 
 from __future__ import annotations
 
-import email.policy
-import email.utils
 import os
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive import wire
-from archive.commandlines import without_reply_prefix
-from config import ConfigError, find_config_path, load_settings
 from gateway.cli_options import ConfigOption
-from gateway.deliver import deliver as deliver_message
-from gateway.spool import spool_for
+
+# `hubmail --help` lists this command too: the email package, settings and the spool load when it runs.
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 
 def reply(
@@ -32,6 +27,14 @@ def reply(
     config: ConfigOption = None,
 ) -> None:
     """Reply to a letter (to its Reply-To) with TEXT on the first line and the letter quoted below."""
+    import email.policy
+    import email.utils
+    from email.parser import BytesParser
+
+    from config import ConfigError, find_config_path, load_settings
+    from gateway.deliver import deliver as deliver_message
+    from gateway.spool import spool_for
+
     try:
         original = BytesParser(policy=email.policy.default).parsebytes(letter.read_bytes())
         settings = load_settings(find_config_path(config, os.environ))
@@ -51,6 +54,13 @@ def reply(
 
 
 def _reply_to(original: EmailMessage, sender: str, to: str, text: str, domain: str) -> bytes:
+    import email.policy
+    import email.utils
+    from email.message import EmailMessage
+
+    from archive import wire
+    from archive.commandlines import without_reply_prefix
+
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"], message["To"] = sender, to
     subject = f"Re: {without_reply_prefix(str(original.get('Subject', '')))}"

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from archive.report import ReportError, build_report, count_published
-from archive.report_render import FORMATS, render_report
-from config.database import session_scope
-from gateway.hub import Hub
-from templates import environment
+# Like every command's module, light to import (issue 12): the report's code loads when it runs.
+if TYPE_CHECKING:
+    from gateway.hub import Hub
 
 LARGE = 500  # posts above which the build shows a progress bar (on standard error)
 
 
 def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | None) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from archive.report import ReportError, build_report, count_published
+    from archive.report_render import FORMATS, render_report
+    from config.database import session_scope
+    from templates import environment
+
     if fmt not in FORMATS:
         typer.echo(f"hubmail: {fmt!r} is not a report format ({', '.join(FORMATS)})", err=True)
         raise typer.Exit(2)

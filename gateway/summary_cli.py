@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import email.message
-import email.utils
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import select
 
-from archive.members import role_of
-from archive.models import Post
-from archive.spaces import space_row
-from config.database import session_scope, utcnow
 from gateway.cli_options import ConfigOption, commands, hub_from
-from gateway.spool import Envelope
-from gateway.worker import Worker
-from moderation.commands import Command, Verb
-from moderation.context import Moderation
-from moderation.decisions import Actor, apply
-from moderation.sentences import describe
+
+# The database layer, the worker and moderation are imported in the command: --help stays light.
+if TYPE_CHECKING:
+    import email.message
 
 app = commands("The moderators' summary of a space.")
 
@@ -37,6 +28,12 @@ def publish(
     config: ConfigOption = None,
 ) -> None:
     """Held like any post (moderators approve it by mail), then pinned on the space page."""
+    from archive.members import role_of
+    from archive.spaces import space_row
+    from config.database import session_scope
+    from gateway.spool import Envelope
+    from gateway.worker import Worker
+
     hub = hub_from(config)
     settings = hub.settings.space(space)
     if settings is None:
@@ -50,16 +47,7 @@ def publish(
             )
             raise typer.Exit(1)
     to = f"{space}+summary@{hub.settings.site.domain}"
-    message = email.message.EmailMessage()
-    message["From"], message["To"] = sender, to
-    message["Subject"] = subject or f"Summary of {settings.title}"
-    message["Date"] = email.utils.format_datetime(utcnow())
-    message["Message-ID"] = email.utils.make_msgid(domain=hub.settings.site.domain)
-    try:
-        message.set_content(file.read_text("utf-8"))
-    except UnicodeDecodeError as exc:
-        typer.echo(f"hubmail: {file} is not UTF-8 text (byte {exc.start}); save it as UTF-8", err=True)
-        raise typer.Exit(1) from None
+    message = _letter(sender, to, subject or f"Summary of {settings.title}", file, hub.settings.site.domain)
     name = hub.spool.put(Envelope(mail_from=sender, recipients=[to], source="cli"), message.as_bytes())
     # Only this entry: the rest of the spool is the running server's to process.
     outcome = Worker(hub.settings, hub.engine, hub.spool).process(name)
@@ -69,7 +57,36 @@ def publish(
         _approve(hub, space, message["Message-ID"].strip("<>"), sender)
 
 
+def _letter(sender: str, to: str, subject: str, file: Path, domain: str) -> email.message.EmailMessage:
+    """The summary as a letter from the moderator; a file not in UTF-8 is said, and ends the command."""
+    import email.message
+    import email.utils
+
+    from config.database import utcnow
+
+    message = email.message.EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Date"] = email.utils.format_datetime(utcnow())
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
+    try:
+        message.set_content(file.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        typer.echo(f"hubmail: {file} is not UTF-8 text (byte {exc.start}); save it as UTF-8", err=True)
+        raise typer.Exit(1) from None
+    return message
+
+
 def _approve(hub, space: str, message_id: str, moderator: str) -> None:
+    from sqlmodel import select
+
+    from archive.models import Post
+    from archive.spaces import space_row
+    from config.database import session_scope, utcnow
+    from moderation.commands import Command, Verb
+    from moderation.context import Moderation
+    from moderation.decisions import Actor, apply
+    from moderation.sentences import describe
+
     with session_scope(hub.engine) as session:
         query = select(Post).where(
             Post.space_id == space_row(session, space).id, Post.message_id == message_id

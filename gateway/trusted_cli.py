@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from archive.spaces import space_row
-from config.database import session_scope, utcnow
-from config.spaces import is_address
 from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, operator, print_rows
-from moderation.trust import trust, trusted, untrust
+
+# The database layer is imported in the commands: --help stays light.
 
 app = commands(
     "Trusted senders: known stakeholders whose posts are published at once, trusted before they write."
@@ -20,6 +18,8 @@ Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
 
 
 def _space_id(hub, session, slug: str) -> int:
+    from archive.spaces import space_row
+
     if hub.settings.space(slug) is None:
         known = ", ".join(s.slug for s in hub.settings.spaces)
         typer.echo(f"hubmail: no space {slug!r}; the spaces are: {known}", err=True)
@@ -30,6 +30,10 @@ def _space_id(hub, session, slug: str) -> int:
 @app.command()
 def add(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -> None:
     """Trust addresses in a space (recorded as [site] operator)."""
+    from config.database import session_scope, utcnow
+    from config.spaces import is_address
+    from moderation.trust import trust
+
     hub = hub_from(config)
     bad = [a for a in addresses if not is_address(a.strip().lower())]
     for address in bad:
@@ -45,6 +49,9 @@ def add(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -
 @app.command()
 def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -> None:
     """Hold these addresses' posts again."""
+    from config.database import session_scope
+    from moderation.trust import untrust
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         space_id = _space_id(hub, session, space)
@@ -57,6 +64,9 @@ def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None
 @app.command("list")
 def list_(space: SpaceOption, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """The trusted addresses of a space, who trusted them and when."""
+    from config.database import session_scope
+    from moderation.trust import trusted
+
     hub = hub_from(config)
     with session_scope(hub.engine) as session:
         rows = [
