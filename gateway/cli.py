@@ -124,8 +124,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     typer.echo(f"spool: {report['spool_pending']} waiting, {len(report['failed'])} set aside")
     for entry in report["failed"]:
         typer.echo(f"  failed {entry['name']}: {entry['error'].splitlines()[-1] if entry['error'] else ''}")
-    typer.echo("posts: " + ", ".join(f"{k} {v}" for k, v in report["posts"].items()) or "none")
-    typer.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in report["outbox"].items()) or "empty")
+    typer.echo("posts: " + (", ".join(f"{k} {v}" for k, v in report["posts"].items()) or "none"))
+    typer.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in report["outbox"].items()) or "empty"))
     for state in report["imap"]:
         typer.echo(
             f"imap {state['account']} {state['folder']}: read up to UID {state['last_uid']} at {state['at']}"
