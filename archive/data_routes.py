@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from archive import site
 from archive.feeds import atom, mbox_gz
 from archive.handlers import _post, _space
-from archive.models import Post
+from archive.models import Post, Space
 from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.search import SearchFilters, search, searched_words
 from archive.snippets import snippet
@@ -103,6 +103,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             question_id = next((q.id for q in questions if q.number == number), None)
             filters = SearchFilters(
                 tuple(s.id for s in chosen),
+                len(chosen) == _count_spaces(session),
                 question_id,
                 params.get("author", "")[:100],
                 params.get("since", "")[:10],
@@ -157,6 +158,10 @@ def _mbox(row, posts, filename: str) -> Response:
         raise NotFound
     headers = {**SAFE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(mbox_gz(posts), media_type="application/gzip", headers=headers)
+
+
+def _count_spaces(session) -> int:
+    return session.exec(select(func.count()).select_from(Space)).one()
 
 
 def _int(value: str | None) -> int | None:

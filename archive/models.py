@@ -60,6 +60,7 @@ class Post(SQLModel, table=True):
             "ix_post_space_status_question", "space_id", "status", "question_id", "thread_id", "received_at"
         ),
         Index("ix_post_space_summary", "space_id", "is_summary", "status", "published_at"),
+        Index("ix_post_space_status_language", "space_id", "status", "language"),
         Index("ix_post_space_from", "space_id", "from_addr"),  # "first post from this sender"
     )
 

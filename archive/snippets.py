@@ -3,19 +3,25 @@ escaped, those words marked. Made in Python for the page's results only, the sam
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 TOKEN = re.compile(r"\w+|\W+", re.UNICODE)
 WINDOW = 30  # words shown
 LEAD_IN = 5  # words before the first hit
+SPACES = re.compile(r"\s+")
 QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
 
 
+@lru_cache(maxsize=65536)
 def folded(word: str) -> str:
     """Case and accents set aside, as the SQLite index compares (unicode61 remove_diacritics)."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -31,9 +37,10 @@ def snippet(body: str, wanted: set[str]) -> Markup:
     if not chosen:
         return Markup("")
     shown = tokens[chosen[0] : chosen[-1] + 1]
+    runs = itertools.groupby(shown, key=lambda t: folded(t) in keys)
     html = "".join(
-        f"<mark>{escape(t)}</mark>" if folded(t) in keys else str(escape(" " if t.isspace() else t))
-        for t in shown
+        f"<mark>{escape(''.join(run))}</mark>" if hit else str(escape(SPACES.sub(" ", "".join(run))))
+        for hit, run in runs
     )
     before = "… " if start else ""
     after = " …" if start + WINDOW < len(words) else ""

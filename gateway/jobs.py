@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from archive.mailing import Mailing
 from archive.spaces import space_row
 from config.database import one_at_a_time, session_scope, utcnow
+from config.planner import refresh_statistics
 from digest.delivery import last_sent, send_digests, send_each
 from gateway.hub import Hub
 from moderation.context import Moderation
@@ -49,6 +50,11 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
     add_digest_jobs(scheduler, hub)
     scheduler.add_job(
         deliver_each, "interval", seconds=5, args=[hub], id="each", coalesce=True, max_instances=1
+    )
+    # Now (the archive may have grown while the process was down) and every hour as it grows.
+    scheduler.add_job(refresh_statistics, args=[hub.engine], id="statistics-at-start")
+    scheduler.add_job(
+        refresh_statistics, "interval", hours=1, args=[hub.engine], id="statistics", coalesce=True
     )
     scheduler.start()
     return scheduler

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from archive.models import Post, PostStatus, Question
 from archive.publish import prepare_for_display
+from archive.search import index_post
 from moderation.commands import Command, Verb
 from moderation.context import Moderation
 from moderation.models import Decision
@@ -91,6 +92,8 @@ def _move(session: Session, post: Post, number: int | None, actor: Actor, mod: M
         return Result(Outcome.NO_SUCH_QUESTION, post.id, post.subject, question=number)
     post.question_id = question.id
     session.add(post)
+    if post.status == PostStatus.PUBLISHED:
+        index_post(session, post)  # search narrows by question
     _record(session, post, "move", actor, mod, {"question": number})
     return Result(Outcome.MOVED, post.id, post.subject, question=number)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from babel.dates import format_date, format_interval, format_time
 from babel.numbers import format_decimal
@@ -13,17 +14,33 @@ from templates import locale
 
 def long_date(value: dt.date, language: str) -> str:
     """1 February 2020, 1 février 2020, 1 de febrero de 2020, 1 февраля 2020 г., 2020年2月1日."""
-    return format_date(value, "long", locale=locale(language))
+    return _day(_as_date(value), "long", language)
 
 
 def short_date(value: dt.date, language: str) -> str:
     """1 Feb 2020, 1 févr. 2020, 2020年2月1日: for lists and page headings."""
-    return format_date(value, "medium", locale=locale(language))
+    return _day(_as_date(value), "medium", language)
 
 
 def short_datetime(value: dt.datetime, language: str) -> str:
     """1 Feb 2020, 14:05 UTC."""
-    return f"{short_date(value, language)}, {format_time(value, 'HH:mm', locale=locale(language))} UTC"
+    return f"{short_date(value, language)}, {_clock(value.hour, value.minute, language)} UTC"
+
+
+# A page of a hundred posts writes a hundred dates, most of them the same few days: CLDR's
+# formatting is done once per day and language, and once per minute of the day.
+@lru_cache(maxsize=8192)
+def _day(value: dt.date, width: str, language: str) -> str:
+    return format_date(value, width, locale=locale(language))
+
+
+@lru_cache(maxsize=8192)
+def _clock(hour: int, minute: int, language: str) -> str:
+    return format_time(dt.time(hour, minute), "HH:mm", locale=locale(language))
+
+
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def span(first: dt.date, last: dt.date, language: str) -> str:
@@ -33,7 +50,7 @@ def span(first: dt.date, last: dt.date, language: str) -> str:
 
 def date_and_time(value: dt.datetime, language: str) -> str:
     """1 February 2020, 00:00 UTC."""
-    return f"{long_date(value, language)}, {format_time(value, 'HH:mm', locale=locale(language))} UTC"
+    return f"{long_date(value, language)}, {_clock(value.hour, value.minute, language)} UTC"
 
 
 def number(value: int | float, language: str) -> str:

@@ -86,3 +86,24 @@ def test_a_reply_that_came_first_joins_its_parents_thread(hub):
     assert "I answer first." in thread and "The first words" in thread
     question = archive.get("/unece-review/q/1/").text
     assert question.count('class="post"') == 2 and 'class="placeholder"' not in question
+
+
+def test_filters_narrow_inside_the_index(hub):
+    archive = Archive(hub)
+    archive.post(mail("q1@x", "First question", "Shelter for families in the city."))
+    archive.post(
+        mail("q2@x", "Second question", "Shelter for families, by the river."),
+        to="unece-review+q2@hub.example.org",
+    )
+    french = "Nous proposons un hébergement et un abri pour les familles, dans toutes les villes de la région."
+    archive.post(mail("fr@x", "En français shelter", french, sender="Bo Lind <bo@org.example>"))
+
+    def found(**params) -> set[str]:
+        return set(_titles(archive.get("/search", params={"q": "shelter", **params}).text))
+
+    assert found() == {"First question", "Second question", "En français shelter"}
+    assert found(question="2", space="unece-review") == {"Second question"}
+    assert found(author="Bo Li") == {"En français shelter"}  # the last word may be cut short
+    assert found(author="org.example") == {"En français shelter"}
+    assert found(written_in="fr") == {"En français shelter"}
+    assert found(space="closed-space") == set()
