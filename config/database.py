@@ -136,6 +136,41 @@ def exclusive(engine: Engine, work: str) -> Iterator[bool]:
         connection.close()
 
 
+class Lease:
+    """`exclusive` kept across rounds: one connection holds the session lock for as long as the
+    process runs, where a lock per round cost a new PostgreSQL connection every round. If that
+    connection dies the lock dies with it (another instance takes over) and the next round asks
+    again on a new one."""
+
+    def __init__(self, engine: Engine, work: str) -> None:
+        self.engine, self.work = engine, work
+        self.connection = None
+        self.mine = False
+
+    def held(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self.connection is None:
+                self.connection, self.mine = self.engine.connect(), False
+            if self.mine:
+                self.connection.exec_driver_sql("SELECT 1")  # still the connection that holds it
+            else:
+                query = "SELECT pg_try_advisory_lock(hashtext(%s))"
+                self.mine = bool(self.connection.exec_driver_sql(query, (self.work,)).scalar())
+            self.connection.commit()
+        except DBAPIError:
+            log.warning("lost the database connection holding %r; asking again next round", self.work)
+            self.release()
+        return self.mine
+
+    def release(self) -> None:
+        if self.connection is not None:
+            self.connection.invalidate()  # really closed, not back to the pool: the lock ends with it
+            self.connection.close()
+        self.connection, self.mine = None, False
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
 

@@ -27,11 +27,12 @@ from sqlmodel import col, select
 from archive.marks import fill
 from archive.models import OutgoingBody, OutgoingMail
 from config import Settings
-from config.database import exclusive, session_scope, utcnow
+from config.database import Lease, exclusive, session_scope, utcnow
 from gateway.relay import Refused, Reply, SmtpSession
 
 log = logging.getLogger("hubmail.outbound")
 MAX_BACKOFF = dt.timedelta(hours=1)
+OUTBOX_WORK = "hubmail outbox"  # the lock name: one instance sends at a time
 MAX_RECIPIENTS = 100  # per transaction when recipients share a body (RFC 5321 §4.5.3.1.8)
 
 
@@ -118,28 +119,35 @@ def drain_outbox(
     batch: int = 500,
     retry_seconds: int = 30,
     on_refused: Callable[[str, str], None] = lambda envelope_from, recipient: None,
+    lease: Lease | None = None,
 ) -> int:
-    """Send what is due in one round; returns how many rows the round took (batch: more may wait)."""
+    """Send what is due in one round; returns how many rows the round took (batch: more may wait).
+    `hubmail serve` passes its lease on the outbox; a one-off caller takes the lock for one round."""
     now = now or utcnow()
     mailers = mailers if isinstance(mailers, list) else [mailers]
-    with exclusive(engine, "hubmail outbox") as mine:
-        if not mine:
-            return 0  # another instance on the same database is sending: never the same row twice
-        with session_scope(engine) as session:
-            due = list(
-                session.exec(
-                    select(OutgoingMail)
-                    .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
-                    .order_by(OutgoingMail.id)
-                    .limit(batch)
-                )
+    if lease is not None:
+        return _round(engine, mailers, now, batch, retry_seconds, on_refused) if lease.held() else 0
+    with exclusive(engine, OUTBOX_WORK) as mine:
+        # Not mine: another instance on the same database is sending: never the same row twice.
+        return _round(engine, mailers, now, batch, retry_seconds, on_refused) if mine else 0
+
+
+def _round(engine, mailers, now, batch, retry_seconds, on_refused) -> int:
+    with session_scope(engine) as session:
+        due = list(
+            session.exec(
+                select(OutgoingMail)
+                .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+                .order_by(OutgoingMail.id)
+                .limit(batch)
             )
-            messages = _messages(session, due)
-        done = _hand_over(messages, mailers)
-        _record(engine, done, now, retry_seconds)
-        for row, _ in done.failed:
-            on_refused(row.envelope_from, row.recipient)  # refused for good: as good as a bounce
-        return len(due)
+        )
+        messages = _messages(session, due)
+    done = _hand_over(messages, mailers)
+    _record(engine, done, now, retry_seconds)
+    for row, _ in done.failed:
+        on_refused(row.envelope_from, row.recipient)  # refused for good: as good as a bounce
+    return len(due)
 
 
 def _messages(session, due: list[OutgoingMail]) -> list[Message]:

@@ -10,12 +10,12 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from archive.mailing import Mailing
-from config.database import session_scope, utcnow
+from config.database import Lease, session_scope, utcnow
 from digest.bounces import refused_by_relay
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
-from gateway.mailer import drain_outbox, mailers_for
+from gateway.mailer import OUTBOX_WORK, drain_outbox, mailers_for
 from gateway.smtp import start_server
 from gateway.web import web_server
 from gateway.workproc import WorkerProcess
@@ -97,19 +97,24 @@ def _refused(hub: Hub, envelope_from: str, recipient: str) -> None:
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
     outbound = hub.settings.outbound
     mailers = mailers_for(hub.settings)
+    lease = Lease(hub.engine, OUTBOX_WORK)  # used by the outbox thread alone
     drain = functools.partial(
         drain_outbox,
         batch=BATCH,
         retry_seconds=outbound.retry_seconds,
         on_refused=functools.partial(_refused, hub),
+        lease=lease,
     )
     loop = asyncio.get_running_loop()
-    while True:
-        mail_waiting.clear()
-        try:
-            if await loop.run_in_executor(executor, drain, hub.engine, mailers) == BATCH:
-                continue  # more is waiting (a digest run): no pause
-        except Exception:  # a database hiccup must not end outbound mail
-            log.exception("outbox round failed; trying again")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
+    try:
+        while True:
+            mail_waiting.clear()
+            try:
+                if await loop.run_in_executor(executor, drain, hub.engine, mailers) == BATCH:
+                    continue  # more is waiting (a digest run): no pause
+            except Exception:  # a database hiccup must not end outbound mail
+                log.exception("outbox round failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
+    finally:
+        executor.submit(lease.release)
