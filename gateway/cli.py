@@ -25,9 +25,18 @@ from gateway import (
     summary_cli,
     trusted_cli,
 )
-from gateway.cli_options import ConfigOption, JsonOption, check_choice, hub_from, print_rows, setup_logging
+from gateway.cli_options import (
+    ConfigOption,
+    Group,
+    JsonOption,
+    check_choice,
+    hub_from,
+    print_rows,
+    setup_logging,
+)
 
 app = typer.Typer(
+    cls=Group,
     help="hubmail: email-first discussion spaces for time-bound consultations.",
     no_args_is_help=True,
     add_completion=False,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
 
 # Every command's module imports this one, and `hubmail --help` them all: only typer here; settings,
 # the database layer and rich are imported where a command uses them (issue 12).
@@ -41,10 +42,24 @@ def hub_from(config: Path | None) -> Hub:
     return open_hub(settings_from(config))
 
 
+class Group(TyperGroup):
+    """A typer group whose --help, when not given, is False rather than None.
+
+    Typer checks every value but a bool flag's with a pydantic TypeAdapter, and its help flag
+    defaults to None: each group a command runs under would load pydantic (0.1 s) for it.
+    """
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False
+        return option
+
+
 def commands(help_text: str) -> typer.Typer:
     """A group of commands, its help printed plainly: flags as flags, `[[imap]]` as written."""
     return typer.Typer(
-        help=help_text, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None
+        cls=Group, help=help_text, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None
     )
 
 
