@@ -20,6 +20,11 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_model() -> None:
+    """Load the model now (a second or so), before mail waits for it."""
+    _identifier()
+
+
 def detect(text: str, preferred: tuple[str, ...] = ()) -> str:
     """An ISO 639-1 code, or "" when the text is too short or too unclear to say."""
     sample = text[:5000]

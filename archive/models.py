@@ -61,6 +61,7 @@ class Post(SQLModel, table=True):
         ),
         Index("ix_post_space_summary", "space_id", "is_summary", "status", "published_at"),
         Index("ix_post_space_status_language", "space_id", "status", "language"),
+        Index("ix_post_space_parent_message", "space_id", "parent_message_id"),  # replies before parents
         Index("ix_post_space_from", "space_id", "from_addr"),  # "first post from this sender"
     )
 
@@ -77,7 +78,7 @@ class Post(SQLModel, table=True):
     received_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
-    parent_message_id: str | None = Field(default=None, max_length=998, index=True)
+    parent_message_id: str | None = Field(default=None, max_length=998)
     parent_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     thread_id: int | None = Field(default=None, index=True)
     references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -76,6 +76,7 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     """The worker's loop: process what is spooled, then wait for a wake-up or the poll interval."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
     _end_with_parent()
+    from archive.language import load_model
     from config import load_settings
     from gateway.cli_options import setup_logging
     from gateway.hub import open_hub
@@ -85,6 +86,8 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     setup_logging(verbose)
     hub = open_hub(load_settings(Path(config)))
     worker = Worker(hub.settings, hub.engine, hub.spool)
+    if not hub.spool.pending():
+        load_model()  # while nothing waits; with mail waiting, the first post loads it anyway
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))
     os.set_blocking(queued.fileno(), False)
     while not worker.stopping:

@@ -26,6 +26,9 @@ def upgrade() -> None:
         )
         post.create_index("ix_post_space_summary", ["space_id", "is_summary", "status", "published_at"])
         post.create_index("ix_post_space_status_language", ["space_id", "status", "language"])
+        # Asked for every new post (archive.store.adopt_replies): by space and the id it names.
+        post.drop_index("ix_post_parent_message_id")
+        post.create_index("ix_post_space_parent_message", ["space_id", "parent_message_id"])
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite_index()
     else:
@@ -73,6 +76,8 @@ def downgrade() -> None:
             "WHERE status = 'published'"
         )
     with op.batch_alter_table("post") as post:
+        post.drop_index("ix_post_space_parent_message")
+        post.create_index("ix_post_parent_message_id", ["parent_message_id"])
         post.drop_index("ix_post_space_status_language")
         post.drop_index("ix_post_space_summary")
         post.drop_index("ix_post_space_status_question")
