@@ -1,0 +1,117 @@
+"""What `hubmail` loads to start (issue 12): help without the database, a current schema without Alembic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from config.database import head_revision, make_engine, migrate, schema_revisions
+from tests.configs import write_config
+
+# Top-level packages a command's help never needs (pydantic: see gateway.cli_options.Group).
+HEAVY = {"sqlalchemy", "sqlmodel", "pydantic", "alembic", "httpx2", "starlette", "uvicorn", "babel", "rich"}
+HEAVY |= {"archive", "moderation", "digest", "templates", "config"}
+DATABASE = {"sqlalchemy", "sqlmodel", "pydantic", "archive", "moderation", "config"}  # what listings need
+GROUPS = ["", "moderate", "archive", "subscribers", "digest", "imap", "members", "summary", "trusted"]
+
+# Runs `hubmail ARGS` as the console script does, then prints its exit code and what it imported.
+LOADED = """
+import json, sys
+from gateway.entry import main
+sys.argv = ["hubmail", *sys.argv[1:]]
+try:
+    main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code
+print("\\n" + json.dumps([code, sorted({name.partition(".")[0] for name in sys.modules})]))
+"""
+
+
+def modules_of(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has loaded after running code."""
+    check = f"{code}\nimport json, sys\nprint(json.dumps([name.partition('.')[0] for name in sys.modules]))"
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def light_archive_cli() -> None:
+    """gateway.cli imports gateway/archive_cli.py at the top, and that module is made light in a change
+    of its own: until then every command loads what it loads, so these tests wait for it."""
+    heavy = modules_of("import gateway.archive_cli") & HEAVY
+    if heavy:
+        pytest.skip(f"gateway/archive_cli.py still imports {', '.join(sorted(heavy))} at the top")
+
+
+def loaded(*args: str) -> tuple[int, set[str]]:
+    """`hubmail ARGS` in a fresh interpreter: its exit code and the top-level packages it imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.stdout, result.stderr
+    code, modules = json.loads(result.stdout.splitlines()[-1])
+    return code, set(modules)
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_help_loads_neither_the_database_layer_nor_the_servers(group, light_archive_cli):
+    code, modules = loaded(*filter(None, [group, "--help"]))
+    assert code == 0 and modules & HEAVY == set()
+
+
+def test_a_command_s_help_does_not_load_what_the_command_runs(light_archive_cli):
+    code, modules = loaded("moderate", "approve", "--help")
+    assert code == 0 and modules & HEAVY == set()
+
+
+def test_a_current_database_is_opened_without_alembic(tmp_path, light_archive_cli):
+    config = str(write_config(tmp_path))
+    first_code, first = loaded("spaces", "--config", config)  # a new database: migrated
+    code, modules = loaded("spaces", "--config", config, "--json")
+    assert first_code == code == 0 and "alembic" in first
+    assert "alembic" not in modules and modules & HEAVY <= DATABASE
+
+
+def test_the_head_read_from_the_files_is_alembic_s():
+    from importlib import resources
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("config") / "migrations"))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head() is not None
+
+
+def test_a_database_behind_the_code_is_migrated(hub, monkeypatch):
+    import config.database
+
+    assert schema_revisions(hub.engine) == {head_revision()}
+    with hub.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    upgraded = []
+    monkeypatch.setattr(config.database, "_upgrade", upgraded.append)
+    migrate(hub.engine)
+    assert upgraded == [hub.engine]
+
+
+def test_a_new_database_has_no_revision_and_stays_usable(tmp_path, database):
+    engine = make_engine(database or f"sqlite:///{tmp_path / 'new.sqlite'}")
+    try:
+        assert schema_revisions(engine) == set()
+        migrate(engine)  # a failed read left no broken transaction behind (PostgreSQL)
+        assert schema_revisions(engine) == {head_revision()}
+    finally:
+        engine.dispose()
+
+
+def test_the_role_help_names_every_role():
+    from archive.members import ROLES
+    from gateway.members_cli import ROLES_HELP
+
+    assert f"One of {', '.join(ROLES)}." == ROLES_HELP
