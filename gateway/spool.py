@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -41,14 +43,15 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Spool:
-    """Folders under root: tmp/ (being written), new/ (to process), tries/, failed/ (set aside)."""
+    """Folders under root: tmp/ (being written), new/ (to process), tries/, failed/ (set aside),
+    done/ (stored: removed in the background)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.tmp, self.new, self.tries, self.failed_dir = (
-            root / n for n in ("tmp", "new", "tries", "failed")
+        self.tmp, self.new, self.tries, self.failed_dir, self.done_dir = (
+            root / n for n in ("tmp", "new", "tries", "failed", "done")
         )
-        for folder in (self.tmp, self.new, self.tries, self.failed_dir):
+        for folder in (self.tmp, self.new, self.tries, self.failed_dir, self.done_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
     def put(self, envelope: Envelope, raw: bytes) -> str:
@@ -83,12 +86,19 @@ class Spool:
         self.done_many([name])
 
     def done_many(self, names: list[str]) -> None:
-        """Remove stored entries; one folder fsync for them all (after their database commit)."""
+        """Take stored entries out of new/ (after their database commit), one folder fsync for all.
+
+        They are renamed into done/ and deleted by a background thread: deleting a file that was
+        fsynced frees its blocks, 0.5 ms each on a disk mounted with discard (a tenth of the
+        worker's time), while a rename is a few microseconds. What a crash leaves in done/ is
+        stored already and is removed at the next start."""
         for name in names:
-            (self.new / name).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(self.new / name, self.done_dir / name)
             (self.tries / name).unlink(missing_ok=True)
         if names:
             _fsync_dir(self.new)
+            _REAPER.put([self.done_dir / name for name in names])
 
     def set_aside(self, name: str, error: str) -> None:
         (self.failed_dir / f"{name}.error").write_text(error)
@@ -115,11 +125,43 @@ class Spool:
         return moved
 
     def clean_tmp(self, older_than: float = 3600) -> None:
-        """Half-written files from a crash before 250: never acknowledged, safe to drop."""
+        """Half-written files from a crash before 250 (never acknowledged), and stored entries a
+        crash left in done/: both safe to drop."""
         limit = time.time() - older_than
         for path in self.tmp.iterdir():
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
+        for path in self.done_dir.iterdir():
+            path.unlink(missing_ok=True)
+
+
+class _Reaper:
+    """One daemon thread that deletes what it is given, so the worker never waits for the disk."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting: list[Path] = []
+        self.thread: threading.Thread | None = None
+
+    def put(self, paths: list[Path]) -> None:
+        with self.lock:
+            self.waiting.extend(paths)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="spool-reaper", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                paths, self.waiting = self.waiting, []
+                if not paths:
+                    self.thread = None
+                    return
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+
+_REAPER = _Reaper()
 
 
 def _read_error(path: Path) -> str:

@@ -37,3 +37,23 @@ def test_set_aside_and_retry(tmp_path):
     assert spool.retry() == [name]
     assert spool.pending() == [name] and spool.failed() == []
     assert spool.count_attempt(name) == 1  # a fresh count after retry
+
+
+def test_stored_entries_leave_new_at_once_and_the_disk_soon(tmp_path):
+    import time
+
+    spool = Spool(tmp_path)
+    names = [spool.put(Envelope("", ["s@h.example"], "pipe"), b"x" * 9000) for _ in range(20)]
+    spool.done_many(names)
+    assert spool.pending() == []  # never taken again, whatever the background thread is at
+    deadline = time.monotonic() + 10
+    while list(spool.done_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(spool.done_dir.iterdir()) == []
+
+
+def test_what_a_crash_left_in_done_goes_at_the_next_start(tmp_path):
+    spool = Spool(tmp_path)
+    (spool.done_dir / "00000000000000000001-left.msg").write_bytes(b"stored before the crash")
+    Spool(tmp_path).clean_tmp()
+    assert list(spool.done_dir.iterdir()) == [] and spool.pending() == []
