@@ -233,6 +233,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--export", action="store_true", help="also time a full static export")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--folder", type=Path, help="keep the filled archive here, and reuse it when it is there already"
+    )
     args = parser.parse_args()
     report: dict = {
         "command": " ".join(shlex.quote(a) for a in ["bench/archive.py", *sys.argv[1:]]),
@@ -240,11 +243,8 @@ def main() -> None:
         "spaces": args.spaces,
     }
     with tempfile.TemporaryDirectory(prefix="hubmail-archive-bench-") as temp:
-        folder, web = Path(temp), free_port()
-        config = write_config(folder, args.spaces, free_port(), web)
-        started = time.perf_counter()
-        roots = fill(config, args.posts, args.spaces)
-        report["fill_seconds"] = round(time.perf_counter() - started, 1)
+        folder, web = args.folder or Path(temp), free_port()
+        config, roots = _filled(folder, args, web, report)
         hubmail = str(Path(sys.executable).with_name("hubmail"))
         server = subprocess.Popen([hubmail, "serve", "--config", str(config)], stderr=subprocess.DEVNULL)
         try:
@@ -266,6 +266,21 @@ def main() -> None:
             report["export_seconds"] = round(time.perf_counter() - started, 1)
             report["export_files"] = sum(1 for p in (folder / "site").rglob("*") if p.is_file())
     print(json.dumps(report, indent=2) if args.json else _table(report))
+
+
+def _filled(folder: Path, args: argparse.Namespace, web: int, report: dict) -> tuple[Path, list]:
+    """The filled archive's configuration (on a new web port) and its thread roots."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = folder / "roots.json"
+    config = write_config(folder, args.spaces, free_port(), web)
+    if saved.exists():
+        report["fill_seconds"] = "reused"
+        return config, [tuple(root) for root in json.loads(saved.read_text())]
+    started = time.perf_counter()
+    roots = fill(config, args.posts, args.spaces)
+    report["fill_seconds"] = round(time.perf_counter() - started, 1)
+    saved.write_text(json.dumps(roots))
+    return config, roots
 
 
 def _table(report: dict) -> str:
