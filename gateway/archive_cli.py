@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
-from archive.export import count_urls
-from archive.export import export as export_archive
-from archive.importer import count_messages, import_mbox
 from gateway.cli_options import ConfigOption, commands, hub_from
+
+# Only typer and the shared options here: `hubmail --help` imports this module (issue 12); the
+# archive, the database layer and rich are imported by the command that runs.
 
 app = commands("Export the archive as static files, or import an mbox into a space.")
 
@@ -22,6 +21,11 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the public archive as static files with the same URLs (search is left out, with a note)."""
+    from rich.progress import Progress
+
+    from archive.export import count_urls
+    from archive.export import export as export_archive
+
     hub = hub_from(config)
     with Progress(transient=True) as progress:
         task = progress.add_task("exporting", total=count_urls(hub.engine, hub.settings.web.page_size))
@@ -38,11 +42,15 @@ def import_(
     config: ConfigOption = None,
 ) -> None:
     """Import an existing list archive; threads kept, duplicates skipped, nobody mailed."""
+    from rich.progress import Progress
+
+    from archive.importer import count_messages, import_mbox
+
     hub = hub_from(config)
-    if hub.settings.space(space) is None:
+    config_space = hub.settings.space(space)
+    if config_space is None:
         typer.echo(f"hubmail: no space {space!r} in the configuration", err=True)
         raise typer.Exit(1)
-    config_space = hub.settings.space(space)
     if question is not None and config_space.question(question) is None:
         typer.echo(f"hubmail: space {space!r} has no question {question}", err=True)
         raise typer.Exit(1)
@@ -55,7 +63,7 @@ def import_(
             question,
             publish,
             hub.settings.data_path / "attachments",
-            lambda: progress.advance(task),
+            lambda n: progress.advance(task, n),
         )
     typer.echo(
         f"stored {report.stored}, skipped {report.duplicates} duplicates, {report.unreadable} unreadable"
