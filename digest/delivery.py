@@ -7,6 +7,7 @@ or restart neither skips nor repeats a post, and a long outage ends in one diges
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -30,16 +31,24 @@ from digest.render import digest_letters
 def due_posts(session: Session, subscriber: Subscriber) -> list[Post]:
     """Published posts of the subscriber's space after its cursor, in publication order (all of them:
     a long digest is sent in parts, never deferred to the next round)."""
-    query = select(Post).where(Post.space_id == subscriber.space_id, Post.status == PostStatus.PUBLISHED)
+    return _posts_after(session, subscriber.space_id, _cursor(subscriber))
+
+
+def _posts_after(session: Session, space_id: int, cursor: tuple[dt.datetime, int] | None) -> list[Post]:
+    query = select(Post).where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED)
     query = query.options(defer(Post.raw))  # the copies are made from the text, never the raw mail
-    if subscriber.cursor_at is not None:
+    if cursor is not None:
         query = query.where(
             or_(
-                col(Post.published_at) > subscriber.cursor_at,
-                and_(col(Post.published_at) == subscriber.cursor_at, col(Post.id) > subscriber.cursor_id),
+                col(Post.published_at) > cursor[0],
+                and_(col(Post.published_at) == cursor[0], col(Post.id) > cursor[1]),
             )
         )
     return list(session.exec(query.order_by(col(Post.published_at), col(Post.id))))
+
+
+def _cursor(subscriber: Subscriber) -> tuple[dt.datetime, int] | None:
+    return (_utc(subscriber.cursor_at), subscriber.cursor_id) if subscriber.cursor_at else None
 
 
 def active(session: Session, mode: str, space_id: int | None = None) -> list[Subscriber]:
@@ -60,26 +69,33 @@ class Due:
 
 
 def due(mail: Mailing, session: Session, mode: str, space_id: int | None = None) -> list[Due]:
-    """Every active subscriber of `mode` with new posts it may read. Subscribers who joined
-    together share a cursor, so their new posts are read once; a subscriber whose cursor is past
-    its space's newest publication costs no query (each-post delivery runs every few seconds)."""
+    """Every active subscriber of `mode` with new posts it may read. A space's posts are read
+    once, from its earliest cursor, and each subscriber gets the part after its own (100 who
+    subscribed a second apart cost one query, not 100); subscribers with the same part share
+    it. A subscriber whose cursor is past its space's newest publication costs no query
+    (each-post delivery runs every few seconds)."""
     newest: dict[int, tuple | None] = {}
-    read: dict[tuple, list[Post]] = {}
-    found = []
+    waiting: dict[int, list[tuple[Subscriber, tuple | None]]] = {}
     for subscriber in active(session, mode, space_id):
         if subscriber.space_id not in newest:
             newest[subscriber.space_id] = _newest(session, subscriber.space_id)
-        cursor = (_utc(subscriber.cursor_at), subscriber.cursor_id) if subscriber.cursor_at else None
-        if newest[subscriber.space_id] is None or (
-            cursor is not None and cursor >= newest[subscriber.space_id]
-        ):
+        cursor, last = _cursor(subscriber), newest[subscriber.space_id]
+        if last is None or (cursor is not None and cursor >= last):
             continue  # nothing published since its last post
-        key = (subscriber.space_id, cursor)
-        posts = read[key] if key in read else read.setdefault(key, due_posts(session, subscriber))
-        space = session.get(Space, subscriber.space_id)
-        if posts and may_receive(mail, session, space, subscriber):
-            language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
-            found.append(Due(subscriber, space, language, posts))
+        waiting.setdefault(subscriber.space_id, []).append((subscriber, cursor))
+    found = []
+    for space_key, entries in waiting.items():
+        cursors = [cursor for _, cursor in entries]
+        posts = _posts_after(session, space_key, None if None in cursors else min(cursors))
+        order = [(_utc(post.published_at), post.id) for post in posts]
+        parts: dict[int, list[Post]] = {}
+        space = session.get(Space, space_key)
+        for subscriber, cursor in entries:
+            start = 0 if cursor is None else bisect.bisect_right(order, cursor)
+            part = parts.setdefault(start, posts[start:])
+            if part and may_receive(mail, session, space, subscriber):
+                language = subscriber.language or (space.languages or [mail.settings.site.language])[0]
+                found.append(Due(subscriber, space, language, part))
     return found
 
 
