@@ -31,23 +31,6 @@ print("\\n" + json.dumps([code, sorted({name.partition(".")[0] for name in sys.m
 """
 
 
-def modules_of(code: str) -> set[str]:
-    """The top-level packages a fresh interpreter has loaded after running code."""
-    check = f"{code}\nimport json, sys\nprint(json.dumps([name.partition('.')[0] for name in sys.modules]))"
-    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout))
-
-
-@pytest.fixture(scope="module")
-def light_archive_cli() -> None:
-    """gateway.cli imports gateway/archive_cli.py at the top, and that module is made light in a change
-    of its own: until then every command loads what it loads, so these tests wait for it."""
-    heavy = modules_of("import gateway.archive_cli") & HEAVY
-    if heavy:
-        pytest.skip(f"gateway/archive_cli.py still imports {', '.join(sorted(heavy))} at the top")
-
-
 def loaded(*args: str) -> tuple[int, set[str]]:
     """`hubmail ARGS` in a fresh interpreter: its exit code and the top-level packages it imported."""
     result = subprocess.run(
@@ -59,7 +42,7 @@ def loaded(*args: str) -> tuple[int, set[str]]:
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_help_loads_neither_the_database_layer_nor_the_servers(group, light_archive_cli):
+def test_help_loads_neither_the_database_layer_nor_the_servers(group):
     code, modules = loaded(*filter(None, [group, "--help"]))
     assert code == 0 and modules & HEAVY == set()
 
@@ -69,7 +52,7 @@ def test_a_command_s_help_does_not_load_what_the_command_runs(light_archive_cli)
     assert code == 0 and modules & HEAVY == set()
 
 
-def test_a_current_database_is_opened_without_alembic(tmp_path, light_archive_cli):
+def test_a_current_database_is_opened_without_alembic(tmp_path):
     config = str(write_config(tmp_path))
     first_code, first = loaded("spaces", "--config", config)  # a new database: migrated
     code, modules = loaded("spaces", "--config", config, "--json")
