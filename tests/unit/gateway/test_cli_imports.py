@@ -47,7 +47,7 @@ def test_help_loads_neither_the_database_layer_nor_the_servers(group):
     assert code == 0 and modules & HEAVY == set()
 
 
-def test_a_command_s_help_does_not_load_what_the_command_runs(light_archive_cli):
+def test_a_command_s_help_does_not_load_what_the_command_runs():
     code, modules = loaded("moderate", "approve", "--help")
     assert code == 0 and modules & HEAVY == set()
 
