@@ -1,19 +1,24 @@
-"""A static copy of the public archive: every page fetched through the app itself, so it looks the same."""
+"""A static copy of the public archive: the pages the app answers, rendered in parallel, only what changed.
+
+`export` plans every public URL with a fingerprint of what it shows (archive.export_plan), compares
+them with the manifest the last export left in the folder, has worker processes render what
+changed (archive.export_render, a few hundred files a task), writes only files whose bytes differ,
+each whole (temp file, rename), and removes files no longer public.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import multiprocessing
+import os
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2
 from sqlalchemy.engine import Engine
 
-from archive import site
-from archive.models import Post
-from archive.pages import make_app
-from archive.urls import message_hash
-from archive.visibility import ANONYMOUS, readable_spaces
+from archive.export_files import Writer, read_manifest, write_manifest
+from archive.export_plan import Entry, plan
 from config import Settings
 from config.database import session_scope
 
@@ -21,76 +26,96 @@ LIVE_ONLY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <link rel="stylesheet" href="/static/style.css"></head><body><main><h1>{title}</h1>
 <p>{title} needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
 </main></body></html>"""
+# Files a task renders: enough to amortize reading them, few enough to spread over the workers.
+TASK_SIZE = {"message": 300, "raw": 1000, "attachment": 200, "thread": 150, "thread_mbox": 300, "question": 8}
+TASK_SIZE_APP = 4
+PARALLEL_FROM = 400  # fewer files than this are rendered here: starting workers costs more
 
 
-def urls(engine: Engine, page_size: int) -> Iterator[str]:
-    """Every URL an anonymous visitor can reach, the same ones `hubmail serve` answers."""
-    yield from ("/", "/static/style.css")
-    with session_scope(engine) as session:
-        for space in readable_spaces(session, ANONYMOUS):
-            base = f"/{space.slug}/"
-            yield from (
-                base,
-                f"{base}feed.atom",
-                f"{base}stats/",
-                *(f"{base}stats/{c}.svg" for c in ("weeks", "questions", "organisations")),
-            )
-            yield f"{base}space.mbox.gz"  # public spaces only, raw mail included
-            for question in site.questions(session, space.id):
-                yield from _question_urls(session, space, question, page_size)
-            yield from _post_urls(session, space)
+@dataclass
+class ExportReport:
+    written: int = 0  # files whose bytes changed (or are new)
+    unchanged: int = 0  # rendered and found the same, or not rendered at all: nothing they show changed
+    removed: int = 0  # no longer public
 
-
-def _question_urls(session, space, question, page_size: int) -> Iterator[str]:
-    base = f"/{space.slug}/q/{question.number}/"
-    yield from (base, f"{base}feed.atom", f"{base}question.mbox.gz")
-    pages = site.question_threads(session, space.id, question.id, 1, page_size).count
-    yield from (f"{base}page/{n}/" for n in range(2, pages + 1))
-
-
-def _post_urls(session, space) -> Iterator[str]:
-    for post in session.exec(site.published(session, space.id).order_by(Post.id)):
-        digest = message_hash(post.message_id)
-        yield f"/{space.slug}/message/{digest}/"
-        yield f"/{space.slug}/message/{digest}/raw"
-        yield from (
-            f"/{space.slug}/message/{digest}/{i}/{a['filename']}" for i, a in enumerate(post.attachments)
-        )
-        if site.thread_root(session, post) is post:
-            yield from (f"/{space.slug}/thread/{digest}/", f"/{space.slug}/thread/{digest}/thread.mbox.gz")
+    @property
+    def files(self) -> int:
+        return self.written + self.unchanged
 
 
 def export(
-    settings: Settings, engine: Engine, target: Path, progress: Callable[[int], None] = lambda n: None
-) -> int:
-    """Write the archive under target; returns how many files were written."""
-    return asyncio.run(_export(settings, engine, target, progress))
-
-
-async def _export(settings: Settings, engine: Engine, target: Path, progress: Callable[[int], None]) -> int:
-    # The app is called in-process (no sockets, no threads): the same pages `hubmail serve` answers.
-    transport = httpx2.ASGITransport(app=make_app(settings, engine))
-    written = 0
-    async with httpx2.AsyncClient(transport=transport, base_url="http://export.invalid") as client:
-        for url in urls(engine, settings.web.page_size):
-            response = await client.get(url)
-            if response.status_code == 200:
-                _write(target, url, response.content)
-                written += 1
-            progress(1)
+    settings: Settings,
+    engine: Engine,
+    target: Path,
+    progress: Callable[[int], None] = lambda n: None,
+    jobs: int | None = None,
+    full: bool = False,
+    planned: Callable[[int], None] = lambda total: None,
+) -> ExportReport:
+    """Write the archive under target. `jobs` worker processes render (default: one per core, when
+    there is enough to do); `full` renders every file again, whatever the manifest says;
+    `planned(total)` is told how many files will be rendered, `progress(n)` as they are."""
+    target = Path(os.path.abspath(target))
+    target.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as session:
+        entries = plan(session, settings)
+    before = {} if full else read_manifest(target)
+    todo = {url: e for url, e in entries.items() if e.fingerprint is None or before.get(url) != e.fingerprint}
+    planned(len(todo))
+    report, missing = _render(settings, engine, target, todo, jobs, progress)
+    writer = Writer(target)
     for url, title in (("/search/", "Search"), ("/signin/", "Sign-in")):
-        _write(target, url, LIVE_ONLY.format(title=title).encode())
-    return written + 2
+        changed = writer.write(url, LIVE_ONLY.format(title=title).encode())
+        report.written, report.unchanged = report.written + changed, report.unchanged + (not changed)
+    report.unchanged += len(entries) - len(todo)
+    report.removed = writer.remove((before.keys() - entries.keys()) | missing)
+    after = {url: e.fingerprint for url, e in entries.items() if e.fingerprint and url not in missing}
+    if after != before:
+        write_manifest(target, after)
+    return report
 
 
-def _write(target: Path, url: str, content: bytes) -> None:
-    relative = url.lstrip("/") + ("index.html" if url.endswith("/") else "")
-    path = (target / relative).resolve()
-    if target.resolve() not in path.parents:
-        raise ValueError(f"refusing to write outside the export folder: {url}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+def _render(
+    settings, engine, target, todo: dict[str, Entry], jobs, progress
+) -> tuple[ExportReport, set[str]]:
+    from archive.export_render import Renderer, run_in_worker, start_worker  # the app: only when needed
+
+    tasks = list(_tasks(todo))
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    report, missing = ExportReport(), set()
+    if jobs <= 1 or len(todo) < PARALLEL_FROM:
+        renderer = Renderer(settings, engine, target)
+        outcomes: Iterator = map(renderer.run, tasks)
+        return _tally(outcomes, report, missing, progress)
+    # spawn, not fork: this process holds database connections (and the CLI's progress thread).
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(min(jobs, len(tasks)), start_worker, (settings, target)) as pool:
+        return _tally(pool.imap_unordered(run_in_worker, tasks), report, missing, progress)
 
 
-def count_urls(engine: Engine, page_size: int) -> int:
-    return sum(1 for _ in urls(engine, page_size))
+def _tally(outcomes: Iterator, report: ExportReport, missing: set[str], progress) -> tuple[ExportReport, set]:
+    for outcome in outcomes:
+        report.written += outcome.written
+        report.unchanged += len(outcome.done) - outcome.written
+        missing.update(outcome.missing)
+        progress(len(outcome.done) + len(outcome.missing))
+    return report, missing
+
+
+def _tasks(todo: dict[str, Entry]) -> Iterator:
+    from archive.export_render import Task
+
+    grouped: dict[tuple[str, str], list] = defaultdict(list)
+    for url, entry in todo.items():
+        grouped[entry.kind, entry.slug].append((url, entry.key))
+    # The largest kinds first, so no worker is left with a long task at the end.
+    for (kind, slug), items in sorted(grouped.items(), key=lambda pair: -len(pair[1])):
+        size = TASK_SIZE.get(kind, TASK_SIZE_APP)
+        for start in range(0, len(items), size):
+            yield Task(kind, slug, tuple(items[start : start + size]))
+
+
+def count_urls(settings: Settings, engine: Engine) -> int:
+    """How many files a full export writes (search and sign-in notes included)."""
+    with session_scope(engine) as session:
+        return len(plan(session, settings)) + 2

@@ -18,19 +18,36 @@ app = commands("Export the archive as static files, or import an mbox into a spa
 @app.command()
 def export(
     directory: Annotated[Path, typer.Argument(help="Folder to write (created if missing).")],
+    jobs: Annotated[
+        int | None, typer.Option(help="Processes rendering pages (default: one per core).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option(help="Render every page again, even if nothing it shows changed.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Write the public archive as static files with the same URLs (search is left out, with a note)."""
+    """Write the public archive as static files with the same URLs (search is left out, with a note).
+
+    A second export into the same folder renders only pages whose posts changed, rewrites only files
+    whose bytes differ, and removes files no longer public (.hubmail-export.json remembers)."""
     from rich.progress import Progress
 
-    from archive.export import count_urls
     from archive.export import export as export_archive
 
     hub = hub_from(config)
     with Progress(transient=True) as progress:
-        task = progress.add_task("exporting", total=count_urls(hub.engine, hub.settings.web.page_size))
-        written = export_archive(hub.settings, hub.engine, directory, lambda n: progress.advance(task, n))
-    typer.echo(f"wrote {written} files to {directory}")
+        task = progress.add_task("exporting", total=None)
+        report = export_archive(
+            hub.settings,
+            hub.engine,
+            directory,
+            lambda n: progress.advance(task, n),
+            jobs=jobs,
+            full=full,
+            planned=lambda total: progress.update(task, total=total),
+        )
+    counts = f"{report.unchanged} unchanged, {report.removed} removed"
+    typer.echo(f"wrote {report.written} files to {directory} ({counts})")
 
 
 @app.command(name="import")

@@ -1,0 +1,295 @@
+"""Rendering the static export in batches: the pages the app answers, read a few hundred posts a query.
+
+Each kind of file has one function that reads what a batch of them needs and renders the same
+template with the same values as the page handler (archive/handlers.py); tests/unit/archive/
+test_export.py compares every exported file with what the app answers for its URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from starlette.requests import Request
+
+from archive import site
+from archive.attachments import blob_path
+from archive.export_files import Writer
+from archive.feeds import mbox_gz
+from archive.models import Post, Question, Space
+from archive.pages import make_app
+from archive.spaces import space_row
+from archive.threads import build_threads, flatten
+from archive.urls import message_hash
+from archive.visibility import gives_raw_mail
+from config import Settings
+from config.database import make_engine, session_scope
+
+# What pages are given of a post: everything but the raw bytes and the unsanitized HTML, as
+# site.LIGHT_FOR_PAGES leaves out; plain rows, as cheap to read as to render.
+SHOWN = [column for column in Post.__table__.c if column.name not in ("raw", "body_html")]
+PUBLISHED = site.PUBLISHED
+THREAD = func.coalesce(Post.thread_id, Post.id)  # as site.question_threads groups a question's posts
+
+
+@dataclass(frozen=True)
+class Task:
+    """Files of one kind in one space: (url, key) pairs, the key saying what the file shows."""
+
+    kind: str
+    slug: str
+    items: tuple[tuple[str, object], ...]
+
+
+@dataclass
+class Outcome:
+    done: list[str] = field(default_factory=list)  # written, or found unchanged
+    missing: list[str] = field(default_factory=list)  # the app would answer 404
+    written: int = 0
+
+
+class Renderer:
+    """One process's app, database engine and output folder; run(task) writes a task's files."""
+
+    def __init__(self, settings: Settings, engine: Engine, target: Path) -> None:
+        self.settings, self.engine = settings, engine
+        self.app = make_app(settings, engine)
+        self.archive = self.app.state.archive
+        # The same function remembered: a post's hash is asked for on each of its three pages.
+        self.archive.globals["message_hash"] = functools.lru_cache(maxsize=1 << 16)(message_hash)
+        self.writer = Writer(target)
+
+    def run(self, task: Task) -> Outcome:
+        outcome = Outcome()
+        if task.kind == "app":
+            asyncio.run(self._app_pages(task, outcome))
+            return outcome
+        with session_scope(self.engine) as session:
+            page = Context(self, session, space_row(session, task.slug))
+            for url, content in KINDS[task.kind](page, [key for _, key in task.items]):
+                self._put(outcome, url, content)
+        found = set(outcome.done)
+        outcome.missing += [url for url, _ in task.items if url not in found]
+        return outcome
+
+    def _put(self, outcome: Outcome, url: str, content: bytes | None) -> None:
+        if content is None:
+            outcome.missing.append(url)
+            return
+        outcome.written += self.writer.write(url, content)
+        outcome.done.append(url)
+
+    async def _app_pages(self, task: Task, outcome: Outcome) -> None:
+        for url, _ in task.items:
+            status, body = await asgi_get(self.app, url)
+            self._put(outcome, url, body if status == 200 else None)
+
+
+async def asgi_get(app, url: str) -> tuple[int, bytes]:
+    """GET url from the app in this process, as an anonymous visitor (no sockets, no client)."""
+    scope = {**_scope(url), "http_version": "1.1", "raw_path": url.encode(), "client": ("127.0.0.1", 0)}
+    status, chunks = 500, []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+class Context:
+    """One space's batch: its row, language and helpers to read posts as pages are given them."""
+
+    def __init__(self, renderer: Renderer, session, space: Space) -> None:
+        self.renderer, self.session, self.space = renderer, session, space
+        self.base = f"/{space.slug}/"
+        self.language = renderer.archive.language(_request(self.base), space.languages)
+
+    def render(self, url: str, template: str, **values) -> bytes:
+        response = self.renderer.archive.render(
+            _request(url), template, self.language, space=self.space, **values
+        )
+        return response.body
+
+    def posts(self, *where) -> list:
+        query = select(*SHOWN).where(Post.space_id == self.space.id, Post.status == PUBLISHED, *where)
+        return list(self.session.connection().execute(query))
+
+    def parents(self, posts: list, known: dict[int, object]) -> dict[int, object]:
+        """site.parents_of for a batch: each post's published parent, from `known` or read."""
+        wanted = {p.parent_id for p in posts if p.parent_id} - known.keys()
+        if wanted:
+            query = select(*SHOWN).where(Post.id.in_(wanted), Post.status == PUBLISHED)
+            known = {**known, **{p.id: p for p in self.session.connection().execute(query)}}
+        return {p.id: known[p.parent_id] for p in posts if p.parent_id in known}
+
+
+def _scope(path: str) -> dict:
+    host = [(b"host", b"export.invalid")]
+    return {"type": "http", "method": "GET", "scheme": "http", "server": ("export.invalid", 80),
+            "path": path, "root_path": "", "query_string": b"", "headers": host}  # fmt: skip
+
+
+def _request(path: str) -> Request:
+    return Request(_scope(path))
+
+
+def messages(page: Context, ids: list[int]) -> Iterable[tuple[str, bytes]]:
+    """handlers.message: the post, its parent ("in reply to"), and its thread's root."""
+    posts = page.posts(Post.id.in_(ids))
+    by_id = {p.id: p for p in posts}
+    roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
+    parents = page.parents(posts, {**by_id, **roots})
+    for post in posts:
+        root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
+        url = f"{page.base}message/{message_hash(post.message_id)}/"
+        one = {post.id: parents[post.id]} if post.id in parents else {}
+        yield url, page.render(url, "message.html", post=post, parents=one, root=root)
+
+
+def raws(page: Context, ids: list[int]) -> Iterable[tuple[str, bytes]]:
+    """handlers.raw: the stored bytes as they came, never for a private space."""
+    if not gives_raw_mail(page.space):
+        return
+    query = select(Post.message_id, Post.raw).where(
+        Post.space_id == page.space.id, Post.status == PUBLISHED, Post.id.in_(ids)
+    )
+    for message_id, raw in page.session.connection().execute(query):
+        yield f"{page.base}message/{message_hash(message_id)}/raw", raw
+
+
+def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[str, bytes]]:
+    """handlers.attachment: the stored blob's bytes, where the blob is there."""
+    query = select(Post.id, Post.message_id, Post.attachments).where(
+        Post.space_id == page.space.id, Post.status == PUBLISHED, Post.id.in_({post for post, _ in keys})
+    )
+    found = {row.id: row for row in page.session.connection().execute(query)}
+    root = page.renderer.settings.data_path / "attachments"
+    for post_id, index in keys:
+        row = found.get(post_id)
+        if row is None or index >= len(row.attachments):
+            continue
+        meta = row.attachments[index]
+        path = blob_path(root, meta["sha256"])
+        if path is not None:
+            url = f"{page.base}message/{message_hash(row.message_id)}/{index}/{meta['filename']}"
+            yield url, path.read_bytes()
+
+
+def threads(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]]:
+    """handlers.thread: every published post of the root's thread, threaded, with their parents."""
+    heads = page.posts(Post.id.in_(roots))
+    members = _members(page, heads)
+    for root in heads:
+        posts = members[root.thread_id]
+        nodes = flatten(build_threads(posts))
+        shown = [node.post for node, _ in nodes if node.post]
+        parents = page.parents(shown, {p.id: p for p in posts})
+        url = f"{page.base}thread/{message_hash(root.message_id)}/"
+        yield url, page.render(url, "thread.html", root=root, nodes=nodes, parents=parents)
+
+
+def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]]:
+    """data_routes.thread_mbox: the thread's raw messages in order (site.in_order), as mboxrd."""
+    if not gives_raw_mail(page.space):
+        return
+    heads = page.posts(Post.id.in_(roots))
+    wanted = {h.thread_id for h in heads}
+    query = (
+        select(Post.thread_id, Post.received_at, Post.from_addr, Post.raw)
+        .where(Post.space_id == page.space.id, Post.status == PUBLISHED, _thread_in(wanted))
+        .order_by(Post.received_at, Post.id)
+    )
+    grouped = defaultdict(list)
+    for row in page.session.connection().execute(query):
+        grouped[row.thread_id].append(row)
+    for root in heads:
+        yield (
+            f"{page.base}thread/{message_hash(root.message_id)}/thread.mbox.gz",
+            mbox_gz(grouped[root.thread_id]),
+        )
+
+
+def _members(page: Context, heads: list) -> dict:
+    grouped = defaultdict(list)
+    for post in page.posts(_thread_in({h.thread_id for h in heads})):
+        grouped[post.thread_id].append(post)
+    return grouped
+
+
+def _thread_in(thread_ids: set):
+    """thread_id among these; None matches posts without one, as `Post.thread_id == None` does."""
+    known = [t for t in thread_ids if t is not None]
+    clause = Post.thread_id.in_(known)
+    return clause | Post.thread_id.is_(None) if None in thread_ids else clause
+
+
+def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[str, bytes]]:
+    """handlers.question: site.question_threads's pages, the question's threads ordered once."""
+    by_question = defaultdict(list)
+    for question_id, number in keys:
+        by_question[question_id].append(number)
+    size = page.renderer.settings.web.page_size
+    for question_id, numbers in by_question.items():
+        question = page.session.get(Question, question_id)
+        order = _thread_order(page, question_id)
+        count = max(1, -(-len(order) // size))
+        chosen = {n: order[(n - 1) * size : n * size] for n in numbers if 1 <= n <= count}
+        wanted = {t for page_threads in chosen.values() for t in page_threads}
+        posts = page.posts(Post.question_id == question_id, THREAD.in_(wanted))
+        grouped = defaultdict(list)
+        for post in posts:
+            grouped[post.thread_id if post.thread_id is not None else post.id].append(post)
+        by_id = {p.id: p for p in posts}
+        for number, page_threads in chosen.items():
+            items = flatten(build_threads([p for t in page_threads for p in grouped[t]]))
+            shown = [node.post for node, _ in items if node.post]
+            url = f"{page.base}q/{question.number}/" + (f"page/{number}/" if number > 1 else "")
+            values = {"question": question, "page": site.Page(items, number, count)}
+            yield url, page.render(url, "question.html", **values, parents=page.parents(shown, by_id))
+
+
+def _thread_order(page: Context, question_id: int) -> list[int]:
+    query = (
+        select(THREAD)
+        .where(Post.space_id == page.space.id, Post.status == PUBLISHED, Post.question_id == question_id)
+        .group_by(THREAD)
+        .order_by(func.min(Post.received_at), func.min(Post.id))
+    )
+    return list(page.session.connection().execute(query).scalars())
+
+
+KINDS = {
+    "message": messages,
+    "raw": raws,
+    "attachment": attachments,
+    "thread": threads,
+    "thread_mbox": thread_mboxes,
+    "question": questions,
+}
+
+_renderer: Renderer | None = None  # one per worker process
+
+
+def start_worker(settings: Settings, target: Path) -> None:
+    """A worker's initializer: its own engine and app (nothing is shared with the parent)."""
+    global _renderer
+    _renderer = Renderer(settings, make_engine(settings.database_url), target)
+
+
+def run_in_worker(task: Task) -> Outcome:
+    assert _renderer is not None, "start_worker first"
+    return _renderer.run(task)
