@@ -31,10 +31,10 @@ print("\\n" + json.dumps([code, sorted({name.partition(".")[0] for name in sys.m
 """
 
 
-def loaded(*args: str) -> tuple[int, set[str]]:
+def loaded(*args: str, stdin: str = "") -> tuple[int, set[str]]:
     """`hubmail ARGS` in a fresh interpreter: its exit code and the top-level packages it imported."""
     result = subprocess.run(
-        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", LOADED, *args], input=stdin, capture_output=True, text=True, timeout=120
     )
     assert result.stdout, result.stderr
     code, modules = json.loads(result.stdout.splitlines()[-1])
@@ -58,6 +58,19 @@ def test_a_current_database_is_opened_without_alembic(tmp_path):
     code, modules = loaded("spaces", "--config", config, "--json")
     assert first_code == code == 0 and "alembic" in first
     assert "alembic" not in modules and modules & HEAVY <= DATABASE
+
+
+def test_the_mta_s_deliver_is_read_without_pydantic(tmp_path):
+    # Postfix starts one per message; typer would load pydantic to check --to (see gateway.deliver_cli).
+    to, config = "unece-review@hub.example.org", str(write_config(tmp_path))
+    code, modules = loaded("deliver", "--to", to, "--config", config, stdin="Subject: x\n\nhi\n")
+    assert code == 0 and modules & {"pydantic", "sqlalchemy", "rich"} == set()
+    assert len(list((tmp_path / "data" / "spool").rglob("*.msg"))) == 1
+
+
+def test_deliver_s_help_and_mistakes_are_typer_s():
+    assert loaded("deliver", "--help")[0] == 0
+    assert loaded("deliver", "--to", "a@b.example", "--bogus")[0] == 2
 
 
 def test_the_head_read_from_the_files_is_alembic_s():
