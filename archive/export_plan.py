@@ -108,7 +108,7 @@ class SpacePlan:
         for name in ("feed.atom", "stats/", *(f"stats/{c}.svg" for c in CHARTS)):
             entries[base + name] = Entry("app", self.slug, None, whole)
         if gives_raw_mail(self.space):
-            entries[base + "space.mbox.gz"] = Entry("app", self.slug, None, whole)
+            entries[base + "space.mbox.gz"] = Entry("mbox", self.slug, None, whole)
         self._question_entries(entries)
         for post in self.posts:
             self._post_entries(entries, post)
@@ -131,7 +131,9 @@ class SpacePlan:
                 entries[url] = Entry("question", self.slug, (question.id, number), made)
             entries[base + "feed.atom"] = Entry("app", self.slug, None, made)
             if gives_raw_mail(self.space):
-                entries[base + "question.mbox.gz"] = Entry("app", self.slug, None, made)
+                entries[base + "question.mbox.gz"] = Entry(
+                    "mbox", self.slug, (question.id, question.number), made
+                )
 
     def _post_entries(self, entries: dict[str, Entry], post) -> None:
         base = f"/{self.slug}/message/{message_hash(post.message_id)}/"
