@@ -54,9 +54,9 @@ def export(
     full: bool = False,
     planned: Callable[[int], None] = lambda total: None,
 ) -> ExportReport:
-    """Write the archive under target. `jobs` worker processes render (default: one per core, when
-    there is enough to do); `full` renders every file again, whatever the manifest says;
-    `planned(total)` is told how many files will be rendered, `progress(n)` as they are."""
+    """Write the archive under target. `jobs` worker processes render (default: one per core when
+    there is enough to do; 1: all in this process); `full` renders every file again, whatever the
+    manifest says; `planned(total)` is told how many files will be rendered, `progress(n)` as they are."""
     target = Path(os.path.abspath(target))
     target.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as session:
@@ -84,9 +84,10 @@ def _render(
     from archive.export_render import Renderer, run_in_worker, start_worker  # the app: only when needed
 
     tasks = list(_tasks(todo))
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if jobs is None:  # as many as there are cores, when there is enough to share
+        jobs = (os.cpu_count() or 1) if len(todo) >= PARALLEL_FROM else 1
     report, missing = ExportReport(), set()
-    if jobs <= 1 or len(todo) < PARALLEL_FROM:
+    if jobs <= 1 or not tasks:
         renderer = Renderer(settings, engine, *folder)
         outcomes: Iterator = map(renderer.run, tasks)
         return _tally(outcomes, report, missing, progress)

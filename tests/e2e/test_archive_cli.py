@@ -1,4 +1,5 @@
-"""`hubmail archive import` then `export`: threads kept, duplicates skipped, every local link resolves."""
+"""`hubmail archive import` then `export`: threads kept, duplicates skipped, every local link resolves,
+a second export writes nothing, worker processes write the same files."""
 
 from __future__ import annotations
 
@@ -52,6 +53,28 @@ def test_import_then_export(tmp_path, mbox):
     assert len(pages) > 60
     missing = {href for page in pages for href in _local_links(page.read_text()) if not _exists(site, href)}
     assert missing <= {"/search"}, sorted(missing)[:10]
+
+    before = _stats(site)
+    again = hub.cli("archive", "export", str(site))
+    assert b"wrote 0 files" in again.stdout and _stats(site) == before  # nothing changed, nothing written
+    parallel = tmp_path / "parallel"
+    hub.cli("archive", "export", str(parallel), "--jobs", "2")  # worker processes started by the script
+    assert {name: data for name, (data, *_) in _stats(parallel).items()} == {
+        name: data for name, (data, *_) in before.items()
+    }
+
+
+def _stats(folder: Path) -> dict[str, tuple]:
+    """Each file's bytes, inode and mtime; the bytes without what differs each time a file is made
+    (pygal's random chart ids, the date feedgen gives a feed without entries)."""
+    found = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.name != ".hubmail-export.json":
+            data = re.sub(rb"chart-[0-9a-f-]{36}", b"", path.read_bytes())
+            if b"<entry>" not in data:
+                data = re.sub(rb"<updated>[^<]*</updated>", b"", data)
+            found[str(path.relative_to(folder))] = (data, path.stat().st_ino, path.stat().st_mtime_ns)
+    return found
 
 
 def _local_links(html: str) -> list[str]:

@@ -95,7 +95,6 @@ def test_every_file_is_what_the_app_answers(archive, tmp_path):
 
 def test_a_parallel_export_writes_the_same_files_as_a_serial_one(archive, tmp_path, monkeypatch):
     export(archive.settings, archive.engine, tmp_path / "serial", jobs=1)
-    monkeypatch.setattr(export_module, "PARALLEL_FROM", 0)
     monkeypatch.setitem(export_module.TASK_SIZE, "message", 7)  # many tasks, so both workers take some
     export(archive.settings, archive.engine, tmp_path / "parallel", jobs=2)
     assert contents(tmp_path / "parallel") == contents(tmp_path / "serial")
