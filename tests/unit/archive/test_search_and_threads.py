@@ -95,7 +95,9 @@ def test_filters_narrow_inside_the_index(hub):
         mail("q2@x", "Second question", "Shelter for families, by the river."),
         to="unece-review+q2@hub.example.org",
     )
-    french = "Nous proposons un hébergement et un abri pour les familles, dans toutes les villes de la région."
+    french = (
+        "Nous proposons un hébergement et un abri pour les familles, dans toutes les villes de la région."
+    )
     archive.post(mail("fr@x", "En français shelter", french, sender="Bo Lind <bo@org.example>"))
 
     def found(**params) -> set[str]:
