@@ -29,16 +29,15 @@ message_hash = functools.lru_cache(maxsize=1 << 17)(urls.message_hash)
 IN_MBOX = (Post.thread_id, Post.question_id, Post.received_at, Post.from_addr, Post.raw)
 
 
-def raws(page: Context, ids: list[int]) -> Iterable[tuple[str, bytes]]:
+def raws(page: Context, ids: list[int]) -> Iterable[tuple]:
     """handlers.raw: the stored bytes as they came, never for a private space."""
     if not gives_raw_mail(page.space):
         return
-    query = select(Post.message_id, Post.raw).where(*_published(page), Post.id.in_(ids))
-    for message_id, raw in page.session.connection().execute(query):
-        yield f"{page.base}message/{message_hash(message_id)}/raw", raw
+    query = select(Post.id, Post.raw).where(*_published(page), Post.id.in_(ids))
+    yield from page.session.connection().execute(query)
 
 
-def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[str, bytes]]:
+def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
     """handlers.attachment: the stored blob's bytes, where the blob is there."""
     query = select(Post.id, Post.message_id, Post.attachments).where(
         *_published(page), Post.id.in_({post for post, _ in keys})
@@ -52,11 +51,10 @@ def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[st
         meta = row.attachments[index]
         path = blob_path(root, meta["sha256"])
         if path is not None:
-            url = f"{page.base}message/{message_hash(row.message_id)}/{index}/{meta['filename']}"
-            yield url, path.read_bytes()
+            yield (post_id, index), path.read_bytes()
 
 
-def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]]:
+def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple]:
     """data_routes.thread_mbox: each thread's raw messages in order (site.in_order)."""
     if not gives_raw_mail(page.space):
         return
@@ -65,22 +63,16 @@ def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]
     for row in _in_order(page, thread_in({h.thread_id for h in heads})):
         grouped[row.thread_id].append(row)
     for root in heads:
-        yield (
-            f"{page.base}thread/{message_hash(root.message_id)}/thread.mbox.gz",
-            mbox_gz(grouped[root.thread_id]),
-        )
+        yield root.id, mbox_gz(grouped[root.thread_id])
 
 
-def mboxes(page: Context, keys: list[tuple[int, int] | None]) -> Iterable[tuple[str, bytes]]:
+def mboxes(page: Context, keys: list[tuple[int, int] | None]) -> Iterable[tuple]:
     """data_routes.space_mbox (key None) and question_mbox (key (question id, number))."""
     if not gives_raw_mail(page.space):
         return
     for key in keys:
-        if key is None:
-            yield f"{page.base}space.mbox.gz", mbox_gz(_in_order(page))
-        else:
-            rows = _in_order(page, Post.question_id == key[0])
-            yield f"{page.base}q/{key[1]}/question.mbox.gz", mbox_gz(rows)
+        rows = _in_order(page) if key is None else _in_order(page, Post.question_id == key[0])
+        yield key, mbox_gz(rows)
 
 
 def mbox_gz(posts: Iterable) -> bytes:

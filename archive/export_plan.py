@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlmodel import Session
 
 from archive import site
@@ -28,12 +30,15 @@ from config import Settings
 
 MASK = (1 << 64) - 1
 CHARTS = ("weeks", "questions", "organisations")  # archive.stats.CHARTS, without importing pygal
-MARKED = (Post.id, Post.message_id, Post.thread_id, Post.parent_id, Post.question_id, Post.published_at,
-          Post.is_summary, Post.language, Post.raw_sha256, Post.attachments, Post.display_html)  # fmt: skip
+# Dates and attachments as stored (text on SQLite): read as they are, not made into objects.
+MARKED = (Post.id, Post.message_id, Post.message_hash, Post.thread_id, Post.parent_id, Post.question_id,
+          type_coerce(Post.received_at, Text).label("received"),
+          type_coerce(Post.published_at, Text).label("published"), Post.is_summary, Post.language,
+          Post.raw_sha256, type_coerce(Post.attachments, Text).label("attachments"),
+          Post.display_html)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One file: its kind (archive.export_render.KINDS, or "app" for a page asked of the app), the
     key telling which post, thread or page, and its fingerprint (None: render every time)."""
 
@@ -82,7 +87,8 @@ def plan(session: Session, settings: Settings) -> dict[str, Entry]:
 
 
 class SpacePlan:
-    """One space's URLs, from one read of its published posts' marks."""
+    """One space's URLs, from one read of its published posts' marks (plain tuples: at 100,000
+    posts this is most of what a second export with nothing changed costs)."""
 
     def __init__(self, session: Session, settings: Settings, space: Space, made: str) -> None:
         self.session, self.space, self.slug = session, space, space.slug
@@ -91,71 +97,97 @@ class SpacePlan:
         row = (space.slug, space.title, space.visibility, space.languages, space.opens, space.closes)
         self.key = fingerprint(made, row, repr(config))
         query = select(*MARKED).where(Post.space_id == space.id, Post.status == site.PUBLISHED)
-        self.posts = list(session.connection().execute(query.order_by(Post.id)))
-        self.marks = {p.id: _mark(p) for p in self.posts}
-        self.by_thread = defaultdict(list)
+        self.posts = session.connection().execute(query.order_by(Post.id)).all()
+        marks = {p[0]: _mark(p) for p in self.posts}
+        # A post as a page shows it: itself and its parent's name ("in reply to").
+        self.shown = {p[0]: (marks[p[0]] * 1_000_003 + marks.get(p[4], 0)) & MASK for p in self.posts}
+        self.threads: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # thread -> [posts, sum]
         for post in self.posts:
-            self.by_thread[post.thread_id].append(post)
-
-    def shown(self, post) -> int:
-        """A post as a page shows it: itself and its parent's name ("in reply to")."""
-        return (self.marks[post.id] * 1_000_003 + self.marks.get(post.parent_id, 0)) & MASK
+            counted = self.threads[post[3]]
+            counted[0], counted[1] = counted[0] + 1, (counted[1] + self.shown[post[0]]) & MASK
 
     def add_to(self, entries: dict[str, Entry]) -> None:
-        base, everything = f"/{self.slug}/", sum(self.shown(p) for p in self.posts) & MASK
+        base, everything = f"/{self.slug}/", sum(self.shown.values()) & MASK
         whole = fingerprint(self.key, len(self.posts), everything, self._questions())
         entries[base] = Entry("app", self.slug, None, None)  # says whether the space is open now
         for name in ("feed.atom", "stats/", *(f"stats/{c}.svg" for c in CHARTS)):
             entries[base + name] = Entry("app", self.slug, None, whole)
-        if gives_raw_mail(self.space):
+        raw = gives_raw_mail(self.space)
+        if raw:
             entries[base + "space.mbox.gz"] = Entry("mbox", self.slug, None, whole)
-        self._question_entries(entries)
-        for post in self.posts:
-            self._post_entries(entries, post)
+        self._question_entries(entries, raw)
+        self._post_entries(entries, raw)
 
     def _questions(self) -> list:
         return [(q.id, q.number, q.text) for q in site.questions(self.session, self.space.id)]
 
-    def _question_entries(self, entries: dict[str, Entry]) -> None:
+    def _question_entries(self, entries: dict[str, Entry], raw: bool) -> None:
         members = defaultdict(list)
         for post in self.posts:
             members[post.question_id].append(post)
         for question in site.questions(self.session, self.space.id):
-            posts = members[question.id]
-            shown = sum(self.shown(p) for p in posts) & MASK
-            made = fingerprint(self.key, question.number, question.text, self.size, len(posts), shown)
-            base = f"/{self.slug}/q/{question.number}/"
-            threads = {p.thread_id if p.thread_id is not None else p.id for p in posts}
-            for number in range(1, max(1, -(-len(threads) // self.size)) + 1):
+            posts, base = members[question.id], f"/{self.slug}/q/{question.number}/"
+            made = fingerprint(self.key, question.number, question.text, self.size)
+            whole = f"{made}:{len(posts)}:{sum(self.shown[p.id] for p in posts) & MASK:x}"
+            for number, threads, count in self._pages(posts):
+                shown = sum(self.shown[p.id] for thread in threads for p in thread) & MASK
                 url = base + (f"page/{number}/" if number > 1 else "")
-                entries[url] = Entry("question", self.slug, (question.id, number), made)
-            entries[base + "feed.atom"] = Entry("app", self.slug, None, made)
-            if gives_raw_mail(self.space):
-                entries[base + "question.mbox.gz"] = Entry(
-                    "mbox", self.slug, (question.id, question.number), made
+                entries[url] = Entry(
+                    "question", self.slug, (question.id, number), f"{made}:{count}:{shown:x}"
                 )
+            entries[base + "feed.atom"] = Entry("app", self.slug, None, whole)
+            if raw:
+                key = (question.id, question.number)
+                entries[base + "question.mbox.gz"] = Entry("mbox", self.slug, key, whole)
 
-    def _post_entries(self, entries: dict[str, Entry], post) -> None:
-        base = f"/{self.slug}/message/{message_hash(post.message_id)}/"
-        thread_id = post.thread_id
-        root = thread_id if thread_id and thread_id != post.id and thread_id in self.marks else post.id
-        entries[base] = Entry("message", self.slug, post.id, fingerprint(self.key, self.shown(post), root))
-        if gives_raw_mail(self.space):
-            entries[base + "raw"] = Entry("raw", self.slug, post.id, fingerprint(post.id, post.raw_sha256))
-        for index, meta in enumerate(post.attachments):
-            made = fingerprint(meta.get("sha256"), meta.get("filename"))
-            entries[f"{base}{index}/{meta['filename']}"] = Entry(
-                "attachment", self.slug, (post.id, index), made
-            )
-        if root == post.id:  # the thread's page is at its root (or at each post whose root is not public)
-            members = self.by_thread[thread_id]
-            made = fingerprint(self.key, post.id, len(members), sum(self.shown(p) for p in members) & MASK)
-            thread = f"/{self.slug}/thread/{message_hash(post.message_id)}/"
-            entries[thread] = Entry("thread", self.slug, post.id, made)
-            if gives_raw_mail(self.space):
-                entries[thread + "thread.mbox.gz"] = Entry("thread_mbox", self.slug, post.id, made)
+    def _pages(self, posts: list) -> Iterator[tuple[int, list[list], int]]:
+        """(number, its threads' posts, page count) as site.question_threads pages the question:
+        threads by their first post's (received_at, id), `size` a page, at least one page."""
+        threads = defaultdict(list)
+        for post in posts:
+            threads[post.thread_id if post.thread_id is not None else post.id].append(post)
+        order = sorted(threads.values(), key=lambda t: (min(p.received for p in t), min(p.id for p in t)))
+        count = max(1, -(-len(order) // self.size))
+        for number in range(1, count + 1):
+            yield number, order[(number - 1) * self.size : number * self.size], count
+
+    def _post_entries(self, entries: dict[str, Entry], raw: bool) -> None:
+        slug, key, shown, threads = self.slug, self.key, self.shown, self.threads
+        for post_id, message_id, digest, thread_id, _, _, _, _, _, _, sha, attached, _ in self.posts:
+            digest = digest or message_hash(message_id)  # as the app's post_by_hash finds it
+            base = f"/{slug}/message/{digest}/"
+            public_root = thread_id and thread_id != post_id and thread_id in shown
+            root = thread_id if public_root else post_id
+            entries[base] = Entry("message", slug, post_id, f"{key}:{shown[post_id]:x}:{root}")
+            if raw:
+                entries[base + "raw"] = Entry("raw", slug, post_id, f"{post_id}:{sha}")
+            for index, meta in enumerate(_attachments(attached)):
+                made = f"{meta.get('sha256')}:{meta.get('filename')}"
+                entries[f"{base}{index}/{meta['filename']}"] = Entry(
+                    "attachment", slug, (post_id, index), made
+                )
+            if root == post_id:  # the thread's page is at its root (or at each post whose root is not public)
+                made = f"{key}:{post_id}:{threads[thread_id][0]}:{threads[thread_id][1]:x}"
+                entries[f"/{slug}/thread/{digest}/"] = Entry("thread", slug, post_id, made)
+                if raw:
+                    entries[f"/{slug}/thread/{digest}/thread.mbox.gz"] = Entry(
+                        "thread_mbox", slug, post_id, made
+                    )
+
+
+def _attachments(value) -> list[dict]:
+    """The attachments column as stored (text on SQLite: most posts have none, and "[]" is not parsed)."""
+    if isinstance(value, str):
+        return [] if value == "[]" else json.loads(value)
+    return value or []
 
 
 def _mark(post) -> int:
-    digest = hashlib.blake2b(repr(tuple(post)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """A post's 64-bit mark: what can change of it, its displayed HTML included."""
+    post_id, _, _, thread, parent, question, _, published, summary, language, sha, attached, html = post
+    digest = hashlib.blake2b(
+        f"{post_id}|{thread}|{parent}|{question}|{published}|{summary}|{language}|{sha}|{attached}|".encode(),
+        digest_size=8,
+    )
+    digest.update(html.encode())
+    return int.from_bytes(digest.digest(), "big")

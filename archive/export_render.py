@@ -69,12 +69,12 @@ class Renderer:
         if task.kind == "app":
             asyncio.run(self._app_pages(task, outcome))
             return outcome
+        urls = {key: url for url, key in task.items}
         with session_scope(self.engine) as session:
-            page = Context(self, session, space_row(session, task.slug))
-            for url, content in KINDS[task.kind](page, [key for _, key in task.items]):
-                self._put(outcome, url, content)
-        found = set(outcome.done)
-        outcome.missing += [url for url, _ in task.items if url not in found]
+            page = Context(self, session, space_row(session, task.slug), urls)
+            for key, content in KINDS[task.kind](page, list(urls)):
+                self._put(outcome, urls.pop(key), content)
+        outcome.missing += urls.values()  # asked for, not found: the app would answer 404
         return outcome
 
     def _put(self, outcome: Outcome, url: str, content: bytes | None) -> None:
@@ -112,8 +112,8 @@ async def asgi_get(app, url: str) -> tuple[int, bytes]:
 class Context:
     """One space's batch: its row, language and helpers to read posts as pages are given them."""
 
-    def __init__(self, renderer: Renderer, session, space: Space) -> None:
-        self.renderer, self.session, self.space = renderer, session, space
+    def __init__(self, renderer: Renderer, session, space: Space, urls: dict) -> None:
+        self.renderer, self.session, self.space, self.urls = renderer, session, space, urls
         self.base = f"/{space.slug}/"
         self.language = renderer.archive.language(_request(self.base), space.languages)
 
@@ -146,7 +146,7 @@ def _request(path: str) -> Request:
     return Request(_scope(path))
 
 
-def messages(page: Context, ids: list[int]) -> Iterable[tuple[str, bytes]]:
+def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
     """handlers.message: the post, its parent ("in reply to"), and its thread's root."""
     posts = page.posts(Post.id.in_(ids))
     by_id = {p.id: p for p in posts}
@@ -154,12 +154,11 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple[str, bytes]]:
     parents = page.parents(posts, {**by_id, **roots})
     for post in posts:
         root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
-        url = f"{page.base}message/{message_hash(post.message_id)}/"
         one = {post.id: parents[post.id]} if post.id in parents else {}
-        yield url, page.render(url, "message.html", post=post, parents=one, root=root)
+        yield post.id, page.render(page.urls[post.id], "message.html", post=post, parents=one, root=root)
 
 
-def threads(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]]:
+def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
     """handlers.thread: every published post of the root's thread, threaded, with their parents."""
     heads = page.posts(Post.id.in_(roots))
     members = _members(page, heads)
@@ -168,8 +167,8 @@ def threads(page: Context, roots: list[int]) -> Iterable[tuple[str, bytes]]:
         nodes = flatten(build_threads(posts))
         shown = [node.post for node, _ in nodes if node.post]
         parents = page.parents(shown, {p.id: p for p in posts})
-        url = f"{page.base}thread/{message_hash(root.message_id)}/"
-        yield url, page.render(url, "thread.html", root=root, nodes=nodes, parents=parents)
+        url = page.urls[root.id]
+        yield root.id, page.render(url, "thread.html", root=root, nodes=nodes, parents=parents)
 
 
 def _members(page: Context, heads: list) -> dict:
@@ -179,7 +178,7 @@ def _members(page: Context, heads: list) -> dict:
     return grouped
 
 
-def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[str, bytes]]:
+def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
     """handlers.question: site.question_threads's pages, the question's threads ordered once."""
     by_question = defaultdict(list)
     for question_id, number in keys:
@@ -190,18 +189,21 @@ def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple[str,
         order = _thread_order(page, question_id)
         count = max(1, -(-len(order) // size))
         chosen = {n: order[(n - 1) * size : n * size] for n in numbers if 1 <= n <= count}
-        wanted = {t for page_threads in chosen.values() for t in page_threads}
-        posts = page.posts(Post.question_id == question_id, THREAD.in_(wanted))
+        posts = page.posts(
+            Post.question_id == question_id, THREAD.in_({t for ts in chosen.values() for t in ts})
+        )
         grouped = defaultdict(list)
         for post in posts:
             grouped[post.thread_id if post.thread_id is not None else post.id].append(post)
         by_id = {p.id: p for p in posts}
-        for number, page_threads in chosen.items():
-            items = flatten(build_threads([p for t in page_threads for p in grouped[t]]))
-            shown = [node.post for node, _ in items if node.post]
-            url = f"{page.base}q/{question.number}/" + (f"page/{number}/" if number > 1 else "")
-            values = {"question": question, "page": site.Page(items, number, count)}
-            yield url, page.render(url, "question.html", **values, parents=page.parents(shown, by_id))
+        for number, threads in chosen.items():
+            items = flatten(build_threads([p for t in threads for p in grouped[t]]))
+            parents = page.parents([node.post for node, _ in items if node.post], by_id)
+            values = {"question": question, "page": site.Page(items, number, count), "parents": parents}
+            yield (
+                (question_id, number),
+                page.render(page.urls[question_id, number], "question.html", **values),
+            )
 
 
 def _thread_order(page: Context, question_id: int) -> list[int]:
