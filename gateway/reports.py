@@ -9,8 +9,9 @@ from config.calendar import PhaseConfig, moment
 from config.database import session_scope, utcnow
 from config.spaces import SpaceConfig
 from gateway.hub import Hub
-from gateway.models import ImapState
-from moderation.models import Decision
+
+# Each listing loads only the tables it reads (a start-up cost, issue 12): the decisions' and the IMAP
+# state's models are imported where they are read.
 
 
 def _iso(value) -> str | None:
@@ -92,6 +93,8 @@ def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[d
 
 
 def _decisions(session, post_ids: list[int]) -> dict[int, list[dict]]:
+    from moderation.models import Decision
+
     found: dict[int, list[dict]] = {}
     query = select(Decision).where(col(Decision.post_id).in_(post_ids)).order_by(col(Decision.id))
     for decision in session.exec(query):
@@ -134,6 +137,8 @@ def post_dict(post: Post, slug: str, number: int | None, decisions: list[dict]) 
 
 
 def status(hub: Hub) -> dict:
+    from gateway.models import ImapState
+
     with session_scope(hub.engine) as session:
         by_status = dict(session.exec(select(Post.status, func.count()).group_by(Post.status)).all())
         outbox = dict(
