@@ -87,22 +87,24 @@ def _render(
     if jobs is None:  # as many as there are cores, when there is enough to share
         jobs = (os.cpu_count() or 1) if len(todo) >= PARALLEL_FROM else 1
     report, missing = ExportReport(), set()
+    writer = Writer(*folder)
     if jobs <= 1 or not tasks:
-        renderer = Renderer(settings, engine, *folder)
-        outcomes: Iterator = map(renderer.run, tasks)
-        return _tally(outcomes, report, missing, progress)
+        renderer = Renderer(settings, engine)
+        return _write(map(renderer.run, tasks), writer, report, missing, progress)
     # spawn, not fork: this process holds database connections (and the CLI's progress thread).
     context = multiprocessing.get_context("spawn")
-    with context.Pool(min(jobs, len(tasks)), start_worker, (settings, *folder)) as pool:
-        return _tally(pool.imap_unordered(run_in_worker, tasks), report, missing, progress)
+    with context.Pool(min(jobs, len(tasks)), start_worker, (settings,)) as pool:
+        return _write(pool.imap_unordered(run_in_worker, tasks), writer, report, missing, progress)
 
 
-def _tally(outcomes: Iterator, report: ExportReport, missing: set[str], progress) -> tuple[ExportReport, set]:
-    for outcome in outcomes:
-        report.written += outcome.written
-        report.unchanged += len(outcome.done) - outcome.written
-        missing.update(outcome.missing)
-        progress(len(outcome.done) + len(outcome.missing))
+def _write(rendered: Iterator, writer: Writer, report: ExportReport, missing: set[str], progress) -> tuple:
+    """Write each task's files as they come, here: the workers go on rendering meanwhile."""
+    for task in rendered:
+        for url, content in task.files:
+            written = writer.write(url, content)
+            report.written, report.unchanged = report.written + written, report.unchanged + (not written)
+        missing.update(task.missing)
+        progress(len(task.files) + len(task.missing))
     return report, missing
 
 

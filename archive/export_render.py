@@ -11,7 +11,6 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -19,7 +18,6 @@ from starlette.requests import Request
 
 from archive import site
 from archive.export_copies import COPIES, message_hash, thread_in
-from archive.export_files import Writer
 from archive.models import Post, Question, Space
 from archive.pages import make_app
 from archive.spaces import space_row
@@ -47,47 +45,44 @@ class Task:
 
 
 @dataclass
-class Outcome:
-    done: list[str] = field(default_factory=list)  # written, or found unchanged
+class Rendered:
+    """A task's files, for the one process that writes them (several writing into one folder tree
+    at once were slower than one: ext4 serializes creating files and folders, spinning)."""
+
+    files: list[tuple[str, bytes]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # the app would answer 404
-    written: int = 0
 
 
 class Renderer:
-    """One process's app, database engine and output folder; run(task) writes a task's files."""
+    """One process's app and database engine; run(task) renders a task's files."""
 
-    def __init__(self, settings: Settings, engine: Engine, target: Path, compare: bool = True) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
         self.app = make_app(settings, engine)
         self.archive = self.app.state.archive
         # The same function remembered: a post's hash is asked for on each of its three pages.
         self.archive.globals["message_hash"] = message_hash
-        self.writer = Writer(target, compare)
 
-    def run(self, task: Task) -> Outcome:
-        outcome = Outcome()
+    def run(self, task: Task) -> Rendered:
         if task.kind == "app":
-            asyncio.run(self._app_pages(task, outcome))
-            return outcome
-        urls = {key: url for url, key in task.items}
+            return asyncio.run(self._app_pages(task))
+        rendered, urls = Rendered(), {key: url for url, key in task.items}
         with session_scope(self.engine) as session:
             page = Context(self, session, space_row(session, task.slug), urls)
             for key, content in KINDS[task.kind](page, list(urls)):
-                self._put(outcome, urls.pop(key), content)
-        outcome.missing += urls.values()  # asked for, not found: the app would answer 404
-        return outcome
+                rendered.files.append((urls.pop(key), content))
+        rendered.missing += urls.values()  # asked for, not found: the app would answer 404
+        return rendered
 
-    def _put(self, outcome: Outcome, url: str, content: bytes | None) -> None:
-        if content is None:
-            outcome.missing.append(url)
-            return
-        outcome.written += self.writer.write(url, content)
-        outcome.done.append(url)
-
-    async def _app_pages(self, task: Task, outcome: Outcome) -> None:
+    async def _app_pages(self, task: Task) -> Rendered:
+        rendered = Rendered()
         for url, _ in task.items:
             status, body = await asgi_get(self.app, url)
-            self._put(outcome, url, body if status == 200 else None)
+            if status == 200:
+                rendered.files.append((url, body))
+            else:
+                rendered.missing.append(url)
+        return rendered
 
 
 async def asgi_get(app, url: str) -> tuple[int, bytes]:
@@ -221,12 +216,12 @@ KINDS = {"message": messages, "thread": threads, "question": questions, **COPIES
 _renderer: Renderer | None = None  # one per worker process
 
 
-def start_worker(settings: Settings, target: Path, compare: bool) -> None:
+def start_worker(settings: Settings) -> None:
     """A worker's initializer: its own engine and app (nothing is shared with the parent)."""
     global _renderer
-    _renderer = Renderer(settings, make_engine(settings.database_url), target, compare)
+    _renderer = Renderer(settings, make_engine(settings.database_url))
 
 
-def run_in_worker(task: Task) -> Outcome:
+def run_in_worker(task: Task) -> Rendered:
     assert _renderer is not None, "start_worker first"
     return _renderer.run(task)
