@@ -8,8 +8,6 @@ mboxrd gzipped as it gzips them.
 from __future__ import annotations
 
 import functools
-import gzip
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -18,6 +16,7 @@ from sqlalchemy import select
 
 from archive import site, urls
 from archive.attachments import blob_path
+from archive.feeds import mbox_gz
 from archive.models import Post
 from archive.visibility import gives_raw_mail
 
@@ -73,22 +72,6 @@ def mboxes(page: Context, keys: list[tuple[int, int] | None]) -> Iterable[tuple]
     for key in keys:
         rows = _in_order(page) if key is None else _in_order(page, Post.question_id == key[0])
         yield key, mbox_gz(rows)
-
-
-def mbox_gz(posts: Iterable) -> bytes:
-    """archive.feeds.mbox_gz's bytes, its lines joined before they are compressed (half the time:
-    gzip gives the same bytes for one write as for a write a line)."""
-    lines: list[bytes] = []
-    for post in posts:
-        stamp = post.received_at.strftime("%a %b %d %H:%M:%S %Y")
-        lines.append(f"From {post.from_addr or 'MAILER-DAEMON'} {stamp}\n".encode())
-        for line in post.raw.replace(b"\r\n", b"\n").split(b"\n"):
-            lines.append((b">" + line if line.lstrip(b">").startswith(b"From ") else line) + b"\n")
-        lines.append(b"\n")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as out:
-        out.write(b"".join(lines))
-    return buffer.getvalue()
 
 
 def thread_in(thread_ids: set):
