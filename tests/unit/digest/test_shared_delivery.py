@@ -138,3 +138,26 @@ def test_without_personalisation_a_report_to_the_space_is_read_for_whom_it_names
         outcome = handle_bounce(mail, session, "unece-review", report)
         scored = session.exec(select(Subscriber).where(Subscriber.address == "each1@org1.example")).one()
         assert "hard bounce for each1@org1.example" in outcome and scored.bounce_score == 1.0
+
+
+def test_a_long_digest_in_cyrillic_is_written_8bit_not_tripled_as_quoted_printable(tmp_path, database):
+    """Lines past 998 octets force quoted-printable, which writes each Cyrillic letter as six
+    characters: the contents list and long paragraphs are broken at spaces instead."""
+    hub = hub_with(tmp_path, database, posts=0, each=0, weekly=1)
+    for n in range(60):  # a contents list of 60 entries and paragraphs of 2,400 octets
+        raw = f"From: Anna <anna@ngo.example>\r\nSubject: Отчёт {n}\r\nMessage-ID: <r{n}@x>\r\n\r\n"
+        raw += "Миграция и развитие. " * 60 + "\r\n"
+        hub.spool.put(Envelope("anna@ngo.example", ["unece-review+q1@hub.example.org"], "smtp"), raw.encode())
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    with session_scope(hub.engine) as session:
+        for post in session.exec(select(Post)):
+            decide(session, hub.settings, post, NOW + dt.timedelta(minutes=post.id))
+        send_digests(Mailing.at(hub.settings, NOW + dt.timedelta(hours=2)), session, "weekly")
+        [row] = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "digest")).all()
+        raw = letter_bytes(session, row)
+    html = next(part for part in parse(raw).walk() if part.get_content_type() == "text/html")
+    assert html["Content-Transfer-Encoding"] == "8bit"
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    words = " ".join(html.get_content().split())  # as a browser reads it: a line break is a space
+    assert words.count("Миграция и развитие.") == 60 * 60
+    hub.engine.dispose()
