@@ -126,16 +126,28 @@ def drain_outbox(
     retry_seconds: int = 30,
     on_refused: Callable[[str, str], None] = lambda envelope_from, recipient: None,
     lease: Lease | None = None,
+    keep_open: bool = False,
 ) -> int:
     """Send what is due in one round; returns how many rows the round took (batch: more may wait).
-    `hubmail serve` passes its lease on the outbox; a one-off caller takes the lock for one round."""
+    `hubmail serve` passes its lease on the outbox, and keeps the relay sessions open from one
+    full round to the next (closing them when it goes idle); a one-off caller takes the lock for
+    one round, and its sessions are closed after it."""
     now = now or utcnow()
     mailers = mailers if isinstance(mailers, list) else [mailers]
-    if lease is not None:
-        return _round(engine, mailers, now, batch, retry_seconds, on_refused) if lease.held() else 0
-    with exclusive(engine, OUTBOX_WORK) as mine:
-        # Not mine: another instance on the same database is sending: never the same row twice.
-        return _round(engine, mailers, now, batch, retry_seconds, on_refused) if mine else 0
+    try:
+        if lease is not None:
+            return _round(engine, mailers, now, batch, retry_seconds, on_refused) if lease.held() else 0
+        with exclusive(engine, OUTBOX_WORK) as mine:
+            # Not mine: another instance on the same database is sending: never the same row twice.
+            return _round(engine, mailers, now, batch, retry_seconds, on_refused) if mine else 0
+    finally:
+        if not keep_open:
+            close_all(mailers)
+
+
+def close_all(mailers: list[Mailer]) -> None:
+    for mailer in mailers:
+        mailer.close()
 
 
 def _round(engine, mailers, now, batch, retry_seconds, on_refused) -> int:
@@ -199,26 +211,23 @@ def _hand_over(messages: list[Message], mailers: list[Mailer]) -> Round:
 
 
 def _send_share(mailer: Mailer, messages: list[Message], done: Round) -> None:
-    try:
-        for message in messages:
-            try:
-                refused = mailer.send(message.envelope_from, list(message.rows), message.raw())
-            except Refused as exc:
-                target = done.failed if exc.reply.permanent else done.later
-                target.extend((row, str(exc.reply)) for row in message.rows.values())
-                continue
-            except OSError as exc:
-                done.later.extend((row, f"{type(exc).__name__}: {exc}") for row in message.rows.values())
-                log.warning("relay: %s; the rest waits for the next round", exc)
-                return  # the relay is unwell: this session's remaining messages wait
-            for recipient, row in message.rows.items():
-                reply = refused.get(recipient)
-                if reply is None:
-                    done.sent.append(row.id)
-                else:
-                    (done.failed if reply.permanent else done.later).append((row, str(reply)))
-    finally:
-        mailer.close()
+    for message in messages:
+        try:
+            refused = mailer.send(message.envelope_from, list(message.rows), message.raw())
+        except Refused as exc:
+            target = done.failed if exc.reply.permanent else done.later
+            target.extend((row, str(exc.reply)) for row in message.rows.values())
+            continue
+        except OSError as exc:
+            done.later.extend((row, f"{type(exc).__name__}: {exc}") for row in message.rows.values())
+            log.warning("relay: %s; the rest waits for the next round", exc)
+            return  # the relay is unwell: this session's remaining messages wait
+        for recipient, row in message.rows.items():
+            reply = refused.get(recipient)
+            if reply is None:
+                done.sent.append(row.id)
+            else:
+                (done.failed if reply.permanent else done.later).append((row, str(reply)))
 
 
 def _record(engine: Engine, done: Round, now: dt.datetime, retry_seconds: int) -> None:

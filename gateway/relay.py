@@ -44,9 +44,18 @@ class SmtpSession:
         self.client: smtplib.SMTP | None = None
 
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> dict[str, Reply]:
-        """Hand one message to the relay; returns the recipients it refused, with the reply."""
+        """Hand one message to the relay; returns the recipients it refused, with the reply.
+        A reused session the relay has since closed is opened again, once, when the message's
+        body has not been sent yet (so the relay cannot have taken it)."""
+        reused = self.client is not None
         try:
-            return self._transaction(self._session(), envelope_from, recipients, raw)
+            try:
+                return self._transaction(self._session(), envelope_from, recipients, raw)
+            except (smtplib.SMTPServerDisconnected, ConnectionError) as lost:
+                if not reused or getattr(lost, "body_sent", False):
+                    raise
+                self.close()
+                return self._transaction(self._session(), envelope_from, recipients, raw)
         except Refused as refused:
             if refused.reply.code == 421:  # the relay is closing the session
                 self.close()
@@ -89,8 +98,12 @@ class SmtpSession:
                 return refused  # every recipient refused: DATA is rightly refused too
             raise Refused(data)
         body = DOT_STUFF.sub(b"..", raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-        client.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        done = _reply(client)
+        try:
+            client.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+            done = _reply(client)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as lost:
+            lost.body_sent = True  # the relay may have the message: never sent again in this session
+            raise
         if done.code != 250:
             raise Refused(done)
         return refused

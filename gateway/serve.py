@@ -15,7 +15,7 @@ from digest.bounces import refused_by_relay
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
-from gateway.mailer import OUTBOX_WORK, drain_outbox, mailers_for
+from gateway.mailer import OUTBOX_WORK, close_all, drain_outbox, mailers_for
 from gateway.smtp import start_server
 from gateway.web import web_server
 from gateway.workproc import WorkerProcess
@@ -104,6 +104,7 @@ async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asy
         retry_seconds=outbound.retry_seconds,
         on_refused=functools.partial(_refused, hub),
         lease=lease,
+        keep_open=True,  # from one full round to the next; closed below when the outbox is idle
     )
     loop = asyncio.get_running_loop()
     try:
@@ -114,6 +115,7 @@ async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asy
                     continue  # more is waiting (a digest run): no pause
             except Exception:  # a database hiccup must not end outbound mail
                 log.exception("outbox round failed; trying again")
+            await loop.run_in_executor(executor, close_all, mailers)  # no idle relay session is kept
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
     finally:

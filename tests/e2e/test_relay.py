@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from archive.bodies import Recipient, mark, queue_shared
@@ -133,3 +134,21 @@ def test_a_relay_that_is_down_leaves_everything_pending(hub):
         port = handler.port
     assert drain_outbox(hub.engine, [session_to(port)], due()) == 1  # stopped: connection refused
     assert statuses(hub) == {"a@org.example": "pending"}
+
+
+def test_a_kept_session_the_relay_has_closed_is_opened_again_and_the_message_sent_once():
+    """serve keeps its relay sessions from one full round to the next; a relay restarted (or
+    timing the session out) in between costs a new connection, not a retry half an hour later."""
+    relay = ScriptedRelay()
+    session = session_to(relay.port)
+    with relay as handler:
+        assert session.send("s@hub.example.org", ["a@ngo.example"], b"Subject: one\r\n\r\nOne\r\n") == {}
+    relay.controller = Controller(handler, hostname="127.0.0.1", port=relay.port)
+    relay.controller.start()  # the same port, the kept connection gone with the old server
+    try:
+        assert session.send("s@hub.example.org", ["b@ngo.example"], b"Subject: two\r\n\r\nTwo\r\n") == {}
+    finally:
+        session.close()
+        relay.controller.stop()
+    assert [rcpts for _, rcpts, _ in handler.messages] == [["a@ngo.example"], ["b@ngo.example"]]
+    assert handler.sessions == 2
