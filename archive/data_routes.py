@@ -33,7 +33,7 @@ CHART_TITLES = {
 def routes(archive: Archive) -> list[tuple[str, Callable]]:
     base = archive.settings.site.base_url
 
-    async def space_feed(request: Request) -> Response:
+    def space_feed(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             body = atom(
@@ -41,7 +41,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             )
         return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
 
-    async def question_feed(request: Request) -> Response:
+    def question_feed(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             question = _question(session, row, request)
@@ -51,12 +51,12 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             )
         return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
 
-    async def space_mbox(request: Request) -> Response:
+    def space_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             return _mbox(row, site.in_order(session, row.id), f"{row.slug}.mbox.gz")
 
-    async def question_mbox(request: Request) -> Response:
+    def question_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             question = _question(session, row, request)
@@ -64,12 +64,12 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 row, site.in_order(session, row.id, question.id), f"{row.slug}-q{question.number}.mbox.gz"
             )
 
-    async def thread_mbox(request: Request) -> Response:
+    def thread_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
             return _mbox(row, site.in_order(session, row.id, thread_id=post.thread_id), "thread.mbox.gz")
 
-    async def stats(request: Request) -> Response:
+    def stats(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             figures = participation(session, row.id)
@@ -82,7 +82,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             charts=CHARTS,
         )
 
-    async def stats_chart(request: Request) -> Response:
+    def stats_chart(request: Request) -> Response:
         name = request.path_params["chart"]
         if name not in CHARTS:
             raise NotFound
@@ -93,7 +93,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             chart(figures, name, CHART_TITLES[name]), media_type="image/svg+xml", headers=SVG_HEADERS
         )
 
-    async def search_page(request: Request) -> Response:
+    def search_page(request: Request) -> Response:
         params = request.query_params
         with session_scope(archive.engine) as session:
             spaces = readable_spaces(session, archive.viewer(request, session))

@@ -20,7 +20,7 @@ RASTER = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "imag
 
 
 def routes(archive: Archive) -> list[tuple[str, Callable]]:
-    async def index(request: Request) -> Response:
+    def index(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             spaces = [
                 (space, _state(archive, space), sum(site.counts_by_question(session, space.id).values()))
@@ -28,7 +28,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             ]
             return archive.render(request, "index.html", archive.language(request), spaces=spaces)
 
-    async def space(request: Request) -> Response:
+    def space(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             config = archive.settings.space(row.slug)
@@ -50,7 +50,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 latest=site.latest(session, row.id, language=written_in),
             )
 
-    async def question(request: Request) -> Response:
+    def question(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             number = int(request.path_params["number"])
@@ -75,7 +75,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 parents=site.parents_of(session, posts),
             )
 
-    async def thread(request: Request) -> Response:
+    def thread(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
             nodes = site.thread_of(session, post)
@@ -90,7 +90,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 parents=site.parents_of(session, posts),
             )
 
-    async def message(request: Request) -> Response:
+    def message(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
             return archive.render(
@@ -103,14 +103,14 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
                 root=site.thread_root(session, post),
             )
 
-    async def raw(request: Request) -> Response:
+    def raw(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
             if not gives_raw_mail(row):
                 raise NotFound
             return Response(post.raw, media_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
 
-    async def attachment(request: Request) -> Response:
+    def attachment(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             _, post = _post(session, request)
             index = int(request.path_params["index"])
@@ -122,7 +122,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             raise NotFound
         return _download(path.read_bytes(), meta["filename"])
 
-    async def style(request: Request) -> Response:
+    def style(request: Request) -> Response:
         css = archive.templates("en").get_template("web/style.css").render()
         return Response(css, media_type="text/css", headers={**SAFE_HEADERS, "Cache-Control": "max-age=3600"})
 

@@ -25,7 +25,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
             )
         return archive.render(request, "signin.html", language, step="sent")
 
-    async def confirm(request: Request) -> Response:
+    def confirm(request: Request) -> Response:
         language = archive.language(request)
         token = request.path_params["token"]
         if request.method == "GET":  # a mail scanner opening the link must not use it up
@@ -47,7 +47,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
         )
         return response
 
-    async def sign_out(request: Request) -> Response:
+    def sign_out(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             end_session(archive.settings.site.secret_key, session, request.cookies.get(COOKIE), utcnow())
         response = RedirectResponse("/", status_code=303, headers=SAFE_HEADERS)

@@ -18,7 +18,7 @@ KINDS = ("unsubscribe", "confirm")
 
 
 def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
-    async def action(request: Request) -> Response:
+    def action(request: Request) -> Response:
         kind, token = request.path_params["kind"], request.path_params["token"]
         if kind not in KINDS:
             raise NotFound

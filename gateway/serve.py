@@ -1,4 +1,5 @@
-"""`hubmail serve`: the SMTP/LMTP server, the worker and the outbox on one asyncio loop."""
+"""`hubmail serve`: SMTP/LMTP and the outbox on one asyncio loop, the worker and the web archive in
+processes of their own (gateway.workproc, gateway.webproc), started again should they die."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import functools
 import logging
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from archive.mailing import Mailing
@@ -17,7 +19,7 @@ from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
 from gateway.mailer import OUTBOX_WORK, close_all, drain_outbox, mailers_for
 from gateway.smtp import start_server
-from gateway.web import web_server
+from gateway.webproc import WebProcess, bind
 from gateway.workproc import WorkerProcess
 
 log = logging.getLogger("hubmail.serve")
@@ -29,16 +31,17 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
     """Run until SIGTERM/SIGINT; whatever is left in the spool is taken up at the next start."""
     settings = hub.settings
     hub.spool.clean_tmp()
+    listening = bind(settings)  # first: a taken port stops serve before anything has started
     worker = WorkerProcess(settings.path, verbose)
     worker.start()
     mail_waiting, stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    web = WebProcess(settings.path, verbose, listening)
+    web.start()
     server = await start_server(settings, hub.spool, worker.wake)
     scheduler = start_scheduler(hub)
-    web = web_server(hub)
-    web_task = asyncio.create_task(web.serve())
     pollers = start_pollers(hub, worker.wake)
     address = server.sockets[0].getsockname()
     log.info("%s listening on %s:%s", settings.smtp.protocol.upper(), address[0], address[1])
@@ -47,17 +50,18 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
         tasks = [
             asyncio.create_task(_supervise(worker, mail_waiting)),
             asyncio.create_task(_outbox_loop(hub, out, mail_waiting)),
+            asyncio.create_task(_keep_web_running(web)),
         ]
         await stop.wait()
         log.info("stopping: no new connections; the worker finishes the batch in hand")
         server.close()
-        web.should_exit = True
         scheduler.shutdown(wait=False)
         pollers.stop()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, web_task, return_exceptions=True)
-        await loop.run_in_executor(None, worker.stop)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(loop.run_in_executor(None, worker.stop), loop.run_in_executor(None, web.stop))
+        listening.close()
     await server.wait_closed()
     pollers.join()
     log.info("stopped")
@@ -86,6 +90,24 @@ async def _supervise(worker: WorkerProcess, mail_waiting: asyncio.Event) -> None
         delay = min(delay * 2, 60)
         await loop.run_in_executor(None, worker.stop, 5)
         worker.start()
+
+
+async def _keep_web_running(web: WebProcess) -> None:
+    """Start the web process again should it end (with a growing pause, reset after a good run)."""
+    loop = asyncio.get_running_loop()
+    delay = 1.0
+    while True:
+        started, ended = time.monotonic(), asyncio.Event()
+        loop.add_reader(web.sentinel, ended.set)
+        try:
+            await ended.wait()
+        finally:
+            loop.remove_reader(web.sentinel)
+        delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
+        log.error("the web process ended (exit code %s); starting it again in %.0f s",
+                  web.process.exitcode, delay)  # fmt: skip
+        await asyncio.sleep(delay)
+        web.start()
 
 
 def _refused(hub: Hub, envelope_from: str, recipient: str) -> None:

@@ -75,7 +75,7 @@ class WorkerProcess:
 def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> None:
     """The worker's loop: process what is spooled, then wait for a wake-up or the poll interval."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
-    _end_with_parent()
+    end_with_parent()
     from archive.language import load_model
     from config import load_settings
     from gateway.cli_options import setup_logging
@@ -101,10 +101,11 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     hub.engine.dispose()
 
 
-def _end_with_parent() -> None:
-    """Linux: SIGTERM when serve dies, even by kill -9, so the worker stops after the message in hand
-    rather than racing a new serve's worker for the spool (which would be safe, only wasteful)."""
+def end_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Linux: `signum` when serve dies, even by kill -9. The worker gets SIGTERM, so it stops after
+    the message in hand rather than racing a new serve's worker for the spool (which would be
+    safe, only wasteful)."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
