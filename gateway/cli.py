@@ -130,6 +130,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
+    worker = report["worker"]
+    if worker["state"] != "running":
+        typer.echo(f"worker: waiting since {worker['since']}: {worker['error']} ({worker['failures']} tries)")
     typer.echo(f"spool: {report['spool_pending']} waiting, {len(report['failed'])} set aside")
     for entry in report["failed"]:
         typer.echo(f"  failed {entry['name']}: {entry['error'].splitlines()[-1] if entry['error'] else ''}")

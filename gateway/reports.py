@@ -148,7 +148,10 @@ def status(hub: Hub) -> dict:
             {"account": s.account, "folder": s.folder, "last_uid": s.last_uid, "at": s.updated_at.isoformat()}
             for s in session.exec(select(ImapState).order_by(ImapState.account))
         ]
+    from gateway.health import read_health
+
     return {
+        "worker": read_health(hub.settings.data_path) or {"state": "running"},
         "spool_pending": len(hub.spool.pending()),
         "failed": [{"name": e.name, "error": e.error} for e in hub.spool.failed()],
         "posts": by_status,

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from archive.mailing import Mailing
 from config.database import Lease, session_scope, utcnow
 from digest.bounces import refused_by_relay
+from gateway.health import Health
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
@@ -32,6 +33,7 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
     settings = hub.settings
     hub.spool.clean_tmp()
     listening = bind(settings)  # first: a taken port stops serve before anything has started
+    Health(settings.data_path)  # its page is taken now: a disk that fills later cannot silence it
     worker = WorkerProcess(settings.path, verbose)
     worker.start()
     mail_waiting, stop = asyncio.Event(), asyncio.Event()

@@ -82,6 +82,16 @@ class Spool:
         path.write_text(str(count))
         return count
 
+    def forget_attempt(self, name: str) -> None:
+        """Take back a try that trouble outside the message ended (gateway.health): not its fault."""
+        path = self.tries / name
+        with contextlib.suppress(OSError, ValueError):
+            count = int(path.read_text() or 0) - 1
+            if count > 0:
+                path.write_text(str(count))
+            else:
+                path.unlink()
+
     def done(self, name: str) -> None:
         self.done_many([name])
 

@@ -81,11 +81,13 @@ def run(config: str, verbose: bool, listening: socket.socket, parent: int) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
     from config import load_settings
     from gateway.cli_options import setup_logging
+    from gateway.health import Health, until_possible
     from gateway.hub import open_hub
     from gateway.web import web_server
 
     setup_logging(verbose)
-    hub = open_hub(load_settings(Path(config)))
+    settings = load_settings(Path(config))
+    hub = until_possible(lambda: open_hub(settings), Health(settings.data_path, quiet=True))
     asyncio.run(_serve(web_server(hub, GRACE_SECONDS), listening))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from archive.parsing import ParsedMessage, ParseLimits, parse_message
@@ -18,6 +18,7 @@ from config import Settings
 from config.database import session_scope, utcnow
 from digest.bounces import handle_bounce
 from digest.requests import handle_request
+from gateway.health import Infrastructure, is_infrastructure, is_lock
 from gateway.routing import Kind, Route, Unroutable, route
 from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
@@ -69,6 +70,24 @@ class Worker:
         savepoint, so one that fails is rolled back alone. Only after the commit are their spool
         files removed, with one folder fsync: stored before the spool file goes, as for one.
         Returns (entries taken, outcomes)."""
+        counted: list[str] = []
+        try:
+            taken, stored, failures = self._store_batch(names, counted)
+        except Exception as exc:
+            if not is_infrastructure(exc):
+                raise
+            for name in counted:  # a full disk or a lost database is not these messages' fault
+                self.spool.forget_attempt(name)
+            raise Infrastructure(str(exc)) from exc
+        self.spool.done_many([outcome.name for outcome in stored])
+        for name, attempt, exc in failures:
+            self._failed(name, attempt, exc)
+        for outcome in stored:
+            for space, result in outcome.results:
+                log.info("<%s> %s: %s", outcome.message_id, space, result)
+        return taken, stored
+
+    def _store_batch(self, names: list[str], counted: list[str]):
         started, taken = time.monotonic(), 0
         stored: list[Outcome] = []
         failures: list[tuple[str, int, BaseException]] = []
@@ -82,6 +101,7 @@ class Worker:
                     attempt = self.spool.count_attempt(name)
                 except FileNotFoundError:
                     continue  # taken by another worker meanwhile
+                counted.append(name)
                 try:
                     envelope, raw = self.spool.read(name)
                 except FileNotFoundError:
@@ -90,19 +110,27 @@ class Worker:
                     with session.begin_nested():
                         stored.append(self._store_all(session, name, envelope, raw))
                 except Exception as exc:  # a poison message must not cost the others
+                    if is_infrastructure(exc) and not self._database_answers(exc):
+                        raise  # nor the whole batch the messages' tries: it is retried as a whole
                     failures.append((name, attempt, exc))
-        self.spool.done_many([outcome.name for outcome in stored])
-        for name, attempt, exc in failures:
-            self._failed(name, attempt, exc)
-        for outcome in stored:
-            for space, result in outcome.results:
-                log.info("<%s> %s: %s", outcome.message_id, space, result)
-        return taken, stored
+        return taken, stored, failures
+
+    def _database_answers(self, exc: BaseException) -> bool:
+        """For a database error: does a fresh connection answer? Then the message caused it (and
+        it counts against the message), else waiting is right. A disk error is never the message's."""
+        if isinstance(exc, OSError) or is_lock(exc):
+            return False
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
 
     def _failed(self, name: str, attempt: int, exc: BaseException) -> None:
-        if isinstance(exc, IntegrityError | OperationalError):
-            # Another instance stored the same Message-ID at the same moment, or the database
-            # was busy: the next pass finds the post and does nothing twice.
+        if isinstance(exc, IntegrityError):
+            # Another instance stored the same Message-ID at the same moment: the next pass finds
+            # the post and does nothing twice.
             log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
         else:
             log.error("%s: processing failed (attempt %d)", name, attempt, exc_info=exc)

@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -79,26 +80,47 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     from archive.language import load_model
     from config import load_settings
     from gateway.cli_options import setup_logging
+    from gateway.health import Health, is_infrastructure, until_possible
     from gateway.hub import open_hub
     from gateway.jobs import deliver_each
     from gateway.worker import Worker
 
     setup_logging(verbose)
-    hub = open_hub(load_settings(Path(config)))
+    settings = load_settings(Path(config))
+    health = Health(settings.data_path)
+    hub = until_possible(lambda: open_hub(settings), health, lambda pause: _wait(wake, pause, False))
     worker = Worker(hub.settings, hub.engine, hub.spool)
     if not hub.spool.pending():
         load_model()  # while nothing waits; with mail waiting, the first post loads it anyway
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))
     os.set_blocking(queued.fileno(), False)
     while not worker.stopping:
-        if worker.process_pending():
-            deliver_each(hub)  # what was just published (a trusted sender, an approval) goes out now
-            with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
-                os.write(queued.fileno(), b"m")  # serve's outbox goes at once
-        if wake.poll(hub.settings.worker.poll_seconds) and not os.read(wake.fileno(), 65536):
+        pause, woken_early = hub.settings.worker.poll_seconds, True
+        try:
+            if worker.process_pending():
+                deliver_each(hub)  # what was just published (a trusted sender, an approval) goes out now
+                with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
+                    os.write(queued.fileno(), b"m")  # serve's outbox goes at once
+            health.ok()
+        except Exception as exc:  # the loop never ends on an error: it waits and tries again
+            if not is_infrastructure(exc):
+                log.exception("unexpected error in the worker loop")
+            pause, woken_early = health.trouble(exc), False  # new mail does not cut a back-off short
+        if not _wait(wake, pause, woken_early):
             log.info("serve is gone: the worker stops")  # its end of the pipe closed
             break
     hub.engine.dispose()
+
+
+def _wait(wake: Connection, seconds: float, woken_early: bool) -> bool:
+    """Wait `seconds`, or until serve spools something when woken_early; False when serve is gone."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0 and wake.poll(left):
+        if not os.read(wake.fileno(), 65536):
+            return False
+        if woken_early:
+            break
+    return True
 
 
 def end_with_parent(signum: int = signal.SIGTERM) -> None:

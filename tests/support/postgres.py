@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -126,6 +127,16 @@ def throwaway_postgres(tmp_dir: Path) -> Iterator[str]:
         yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/hubmail"
     finally:
         _stop(bindir, data, owner, log)
+
+
+def stop_and_start(tmp_dir: Path, down_seconds: float) -> None:
+    """Stop a throwaway_postgres(tmp_dir) server at once (as a crash would), then start it again."""
+    bindir, owner = find_pg_bindir(), unprivileged_user()
+    data, log = tmp_dir / "pgdata", tmp_dir / "postgres.log"
+    _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], owner, log)
+    time.sleep(down_seconds)
+    start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", str(START_TIMEOUT)]
+    _run([*start, "start"], owner, log, timeout=START_TIMEOUT + 30)
 
 
 def _create_database(port: int, log: Path) -> None:
