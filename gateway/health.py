@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +62,6 @@ class Health:
     error: str = ""
     since: str = ""
     failures: int = 0
-    quiet: bool = False  # log only: the file is the worker's (the web process waits quietly)
 
     def __post_init__(self) -> None:
         self.since = _now()
@@ -92,9 +90,7 @@ class Health:
     def _write(self) -> None:
         """In place, into a page set aside at start: a full disk must not silence the one file that
         says the disk is full. One write of one page, so a reader never sees half of it."""
-        if self.quiet:
-            return
-        text = json.dumps({k: v for k, v in vars(self).items() if k not in ("data_dir", "quiet")})
+        text = json.dumps({k: v for k, v in vars(self).items() if k != "data_dir"})
         page = text.encode()[: PAGE - 1].ljust(PAGE, b" ")
         try:
             descriptor = os.open(self.data_dir / HEALTH_FILE, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -104,21 +100,6 @@ class Health:
                 os.close(descriptor)
         except OSError:
             pass  # never the end of the loop
-
-
-def until_possible(action, health: Health, wait=time.sleep):
-    """action() once the infrastructure allows (opening the database at a process's start while
-    it is down, say); `wait(seconds)` between tries, which may raise to give up."""
-    while True:
-        try:
-            found = action()
-        except Exception as exc:
-            if not is_infrastructure(exc):
-                raise
-            wait(health.trouble(exc))
-            continue
-        health.ok()
-        return found
 
 
 def read_health(data_dir: Path) -> dict:

@@ -29,3 +29,9 @@ def open_hub(settings: Settings) -> Hub:
     with session_scope(engine) as session:
         sync_spaces(session, settings.spaces)
     return Hub(settings, engine, spool_for(settings))
+
+
+def attach_hub(settings: Settings) -> Hub:
+    """The hub of a process serve started, which migrated and synced already: nothing is asked of
+    the database here, so a worker or web process starts even while it is down."""
+    return Hub(settings, make_engine(settings.database_url), spool_for(settings))

@@ -70,6 +70,15 @@ class Spool:
     def pending(self) -> list[str]:
         return sorted(p.name for p in self.new.iterdir() if p.name.endswith(SUFFIX))
 
+    def oldest_pending_age(self) -> float | None:
+        """Seconds since the oldest waiting entry was spooled (its name starts with the time)."""
+        names = self.pending()
+        if not names:
+            return None
+        with contextlib.suppress(OSError):
+            return time.time() - (self.new / names[0]).stat().st_mtime
+        return None
+
     def read(self, name: str) -> tuple[Envelope, bytes]:
         data = (self.new / name).read_bytes()
         head, _, raw = data.partition(b"\n")

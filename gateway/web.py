@@ -6,12 +6,16 @@ import uvicorn
 
 from archive.pages import make_app
 from digest.pages import routes as subscription_pages
+from gateway import observe
 from gateway.hub import Hub
 
 
 def web_server(hub: Hub, grace_seconds: int) -> uvicorn.Server:
+    def more(archive) -> list:
+        return [*observe.routes(hub), *subscription_pages(archive)]
+
     config = uvicorn.Config(
-        make_app(hub.settings, hub.engine, subscription_pages),
+        make_app(hub.settings, hub.engine, more),
         lifespan="off",
         log_level="warning",
         access_log=False,

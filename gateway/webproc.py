@@ -81,13 +81,12 @@ def run(config: str, verbose: bool, listening: socket.socket, parent: int) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
     from config import load_settings
     from gateway.cli_options import setup_logging
-    from gateway.health import Health, until_possible
-    from gateway.hub import open_hub
+    from gateway.hub import attach_hub
     from gateway.web import web_server
 
     setup_logging(verbose)
     settings = load_settings(Path(config))
-    hub = until_possible(lambda: open_hub(settings), Health(settings.data_path, quiet=True))
+    hub = attach_hub(settings)
     asyncio.run(_serve(web_server(hub, GRACE_SECONDS), listening))
 
 

@@ -80,15 +80,15 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     from archive.language import load_model
     from config import load_settings
     from gateway.cli_options import setup_logging
-    from gateway.health import Health, is_infrastructure, until_possible
-    from gateway.hub import open_hub
+    from gateway.health import Health, is_infrastructure
+    from gateway.hub import attach_hub
     from gateway.jobs import deliver_each
     from gateway.worker import Worker
 
     setup_logging(verbose)
     settings = load_settings(Path(config))
     health = Health(settings.data_path)
-    hub = until_possible(lambda: open_hub(settings), health, lambda pause: _wait(wake, pause, False))
+    hub = attach_hub(settings)
     worker = Worker(hub.settings, hub.engine, hub.spool)
     if not hub.spool.pending():
         load_model()  # while nothing waits; with mail waiting, the first post loads it anyway

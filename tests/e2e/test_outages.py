@@ -11,6 +11,8 @@ import smtplib
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -32,6 +34,14 @@ def worker_health(hub: HubServer) -> dict:
     return read_health(hub.folder / "data")
 
 
+def healthz(hub: HubServer) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"{hub.web_url}/healthz", timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
 def test_postgresql_stopped_for_20_seconds_in_a_burst_loses_nothing_and_sets_nothing_aside(tmp_path, sink):
     if find_pg_bindir() is None:
         require_or_skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
@@ -46,15 +56,18 @@ def test_postgresql_stopped_for_20_seconds_in_a_burst_loses_nothing_and_sets_not
             time.sleep(1)
             send(hub, [f"during-{n}" for n in range(20)])  # SMTP needs no database: all answered 250
             wait_for(lambda: worker_health(hub).get("state") == "waiting", 15, what="the worker waiting")
+            code, said = healthz(hub)
+            assert code == 503 and any("worker waiting" in reason for reason in said["reasons"])
             outage.join()
             send(hub, [f"after-{n}" for n in range(10)])
             posts = hub.wait_for_posts(40, timeout=60)
             status = json.loads(hub.cli("status", "--json").stdout)
+            healthz_after = healthz(hub)
         finally:
             hub.stop()
     assert len({p["subject"] for p in posts}) == 40
     assert status["failed"] == [] and status["spool_pending"] == 0
-    assert status["worker"]["state"] == "running"
+    assert status["worker"]["state"] == "running" and healthz_after == (200, {"status": "ok", "reasons": []})
     assert hub.process.returncode == 0  # the same serve all along, stopped by the test
 
 

@@ -103,3 +103,19 @@ def test_sigterm_with_a_download_in_flight_ends_serve_in_time_and_loses_no_mail(
     reader.close()
     hub.start()
     assert {p["subject"] for p in hub.wait_for_posts(2)} == {"Our report", "during"}
+
+
+def test_metrics_say_what_is_waiting_in_prometheus_text(hub):
+    with hub.smtp() as client:
+        client.sendmail("ana@ngo.example", [f"{SPACE}+q1@hub.example.org"], b"Subject: one\r\n\r\nHi\r\n")
+    hub.wait_for_posts(1)
+    wait_for(lambda: 'hubmail_outbox{status="sent"}' in metrics(hub), 20, what="the notices sent")
+    text = metrics(hub)
+    assert "hubmail_spool_pending 0.0" in text and "hubmail_worker_up 1.0" in text
+    assert "hubmail_outbox_oldest_pending_seconds" in text and "hubmail_spool_set_aside 0.0" in text
+
+
+def metrics(hub: HubServer) -> str:
+    with urllib.request.urlopen(f"{hub.web_url}/metrics", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        return response.read().decode()
