@@ -148,7 +148,7 @@ class OutgoingMail(SQLModel, table=True):
     recipient's values for its markers (`raw` is then empty)."""
 
     __tablename__ = "outbox"
-    # replied_recently: has this recipient had an answer of this kind lately (asked of every post)
+    # must_not_answer: has this recipient had an answer of this kind lately (asked of every post)
     __table_args__ = (Index("ix_outbox_kind_recipient_created", "kind", "recipient", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam
@@ -127,7 +128,26 @@ ANSWERS_SINCE = (
 )
 
 
-def replied_recently(session: Session, kind: str, recipient: str, within: dt.timedelta, limit: int) -> bool:
-    """True when `recipient` already had `limit` answers of this kind lately (RFC 3834 rate limit)."""
+# Addresses that belong to machines (RFC 3834 §2, and what MTAs and services really use): a receipt,
+# refusal or calendar reply to one is at best lost, at worst the start of a mail loop.
+MACHINE_LOCAL_PART = re.compile(
+    r"(mailer[-_.]?daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|"
+    r"auto[-_.]?(reply|responder|response)|mail[-_.]?delivery)([-+._=].*)?",
+    re.IGNORECASE,
+)
+MACHINE_NAME = re.compile(r"mail delivery (system|subsystem)|mailer[- ]daemon|no[- ]?reply", re.IGNORECASE)
+
+
+def is_machine(address: str, display_name: str = "") -> bool:
+    """An address (or a display name) that no person reads: mailer-daemon, no-reply, bounces..."""
+    local = address.strip().strip("<>").rpartition("@")[0] or address.strip().strip("<>")
+    return bool(MACHINE_LOCAL_PART.fullmatch(local) or (display_name and MACHINE_NAME.search(display_name)))
+
+
+def must_not_answer(session: Session, kind: str, recipient: str, within: dt.timedelta, limit: int) -> bool:
+    """True when `recipient` is a machine, or already had `limit` answers of this kind lately
+    (RFC 3834 rate limit): no answer is sent."""
+    if is_machine(recipient):
+        return True
     values = {"kind": kind, "recipient": recipient, "since": utcnow() - within}
     return session.connection().execute(ANSWERS_SINCE, values).scalar_one() >= limit

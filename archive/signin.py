@@ -10,7 +10,7 @@ from sqlmodel import Session
 from archive.mailing import Mailing
 from archive.members import viewer_for
 from archive.models import SignIn
-from archive.outgoing import Letter, queue, replied_recently
+from archive.outgoing import Letter, must_not_answer, queue
 from archive.visibility import ANONYMOUS, Viewer
 from config.spaces import is_address
 from config.tokens import InvalidToken, check_token, make_token, peek
@@ -24,7 +24,7 @@ COOKIE = "hubmail_session"
 def request_link(mail: Mailing, session: Session, address: str, language: str) -> None:
     """Mail a link to the address; says nothing to the page about whether it went (no probing)."""
     address = address.strip().lower()
-    if not is_address(address) or replied_recently(
+    if not is_address(address) or must_not_answer(
         session, "signin", address, dt.timedelta(days=1), LINKS_PER_DAY
     ):
         return

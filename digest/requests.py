@@ -13,7 +13,7 @@ from archive.commandlines import command_lines, english_words, translated_verbs,
 from archive.mailing import Mailing
 from archive.members import role_of
 from archive.models import Space
-from archive.outgoing import Letter, queue, replied_recently
+from archive.outgoing import Letter, must_not_answer, queue
 from archive.parsing import ParsedMessage
 from archive.spaces import space_row, title_in
 from archive.store import command_seen, record_command
@@ -254,7 +254,7 @@ def _confirm(mail: Mailing, session: Session, space: Space, token: str, message:
 def _answer(
     mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, said: list[Said]
 ) -> None:
-    if replied_recently(session, "request-reply", to, dt.timedelta(hours=1), 5):
+    if must_not_answer(session, "request-reply", to, dt.timedelta(hours=1), 5):
         return
     language = _language_of(mail, space, subscriber)
     words = mail.words(language)
@@ -272,7 +272,7 @@ def _help(
     mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, understood: bool
 ) -> str:
     """Every command with the full addresses, and how to take part, in the subscriber's language."""
-    if replied_recently(session, "request-reply", to, dt.timedelta(hours=1), 5):
+    if must_not_answer(session, "request-reply", to, dt.timedelta(hours=1), 5):
         return "help not sent: five answers this hour"
     language = _language_of(mail, space, subscriber)
     config = mail.settings.space(space.slug)
@@ -312,7 +312,7 @@ def web_subscribe(mail: Mailing, session: Session, space: Space, address: str, m
     address = address.strip().lower()
     if not is_address(address) or mode not in MODES or space.visibility == "private":
         return
-    if replied_recently(session, "request-confirm", address, dt.timedelta(days=1), 3):
+    if must_not_answer(session, "request-confirm", address, dt.timedelta(days=1), 3):
         return
     subscriber = find_subscriber(session, space.id, address)
     if subscriber is not None and subscriber.status == "active":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from archive.models import Post
-from archive.outgoing import queue, replied_recently
+from archive.outgoing import must_not_answer, queue
 from archive.site import summary
 from archive.spaces import space_row
 from archive.urls import post_url, space_url
@@ -33,7 +33,7 @@ def queue_calendar_reply(
     """Answer the return path (RFC 3834), at most replies_per_hour; automatic mail never gets here."""
     recipient = envelope_from.strip("<>")
     limit = mod.settings.outbound.replies_per_hour
-    if not recipient or replied_recently(session, "calendar", recipient, dt.timedelta(hours=1), limit):
+    if not recipient or must_not_answer(session, "calendar", recipient, dt.timedelta(hours=1), limit):
         return
     language = space.language_for(post.language)
     here = moment(space, mod.now)

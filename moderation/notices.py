@@ -13,7 +13,7 @@ from sqlmodel import Session
 from archive.bodies import Recipient, Shared, mark
 from archive.members import moderators_of
 from archive.models import Post, PostStatus
-from archive.outgoing import Letter, queue, replied_recently
+from archive.outgoing import Letter, must_not_answer, queue
 from archive.urls import post_url, space_url
 from config.errors import Refusal, said
 from config.spaces import SpaceConfig
@@ -142,7 +142,7 @@ def queue_receipt(
         return  # nobody to tell, or one of our own addresses: never answer ourselves
     template = {PostStatus.PUBLISHED: "published", PostStatus.REJECTED: "rejected"}.get(state, state)
     limit = mod.settings.outbound.replies_per_hour
-    if template == "received" and replied_recently(session, "receipt-received", recipient, HOUR, limit):
+    if template == "received" and must_not_answer(session, "receipt-received", recipient, HOUR, limit):
         return
     language = space.language_for(post.language)  # the author's language where the space has it
     subject, text = mod.render(
@@ -240,7 +240,7 @@ def queue_refusal(
     mod: Moderation, session: Session, to: str, address: str, refusal: Refusal, in_reply_to: str
 ) -> bool:
     """One short refusal per sender per hour at most; False when it was held back."""
-    if not to or replied_recently(session, "moderation-refusal", to, dt.timedelta(hours=1), 1):
+    if not to or must_not_answer(session, "moderation-refusal", to, dt.timedelta(hours=1), 1):
         return False
     language = mod.settings.site.language
     reason = refusal.reason.said(mod.words(language).gettext)
@@ -262,7 +262,7 @@ def queue_policy_refusal(
     """Tell the envelope sender why (RFC 3834 §4: answer the return path, rate-limited)."""
     site, outbound = mod.settings.site, mod.settings.outbound
     recipient = envelope_from.strip("<>")
-    if not recipient or replied_recently(
+    if not recipient or must_not_answer(
         session, "refusal", recipient, dt.timedelta(hours=1), outbound.replies_per_hour
     ):
         return

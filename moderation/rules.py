@@ -24,6 +24,7 @@ AUTO_REPLY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+MAIL_SYSTEM = re.compile(r"mail delivery (system|subsystem)|mailer[- ]daemon", re.IGNORECASE)
 BOUNCE_WORDS = re.compile(
     rb"(?i)undeliver|not (be )?delivered|deliver(y|ing) (status|fail|notification|report|problem|"
     rb"to the following|has failed)|mail delivery|returned mail|failure notice|mailer-daemon|"
@@ -66,9 +67,11 @@ def bounce(check: Check) -> str | None:
     """Delivery reports are never posts (RFC 3464)."""
     if check.envelope_from in ("", "<>"):
         return "null envelope sender (a bounce or other report)"
-    local = check.message.from_addr.partition("@")[0]
-    if local in BOUNCE_SENDERS:
-        return f"sent by {local}"
+    for local in (check.envelope_from.partition("@")[0], check.message.from_addr.partition("@")[0]):
+        if local.lower() in BOUNCE_SENDERS:
+            return f"sent by {local}"
+    if MAIL_SYSTEM.search(check.message.from_name):
+        return f"sent by {check.message.from_name}"
     if "multipart/report" in check.message.header("content-type").lower():
         return "a multipart/report"
     if not _plausible_bounce(check.message):

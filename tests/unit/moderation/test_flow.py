@@ -347,3 +347,35 @@ def test_one_message_to_two_spaces_owners_reaches_both(tmp_path, database):
     flow.worker.process_pending()
     assert sorted(row.recipient for row in outbox(hub, "owner-forward")) == [IVANA, MIA, "sam@un.example"]
     hub.engine.dispose()
+
+
+def test_a_bounce_from_a_named_mailer_daemon_is_discarded_and_gets_no_receipt(hub):
+    """Envelope MAILER-DAEMON@ (not the null sender) and a From with no address: seen in the wild."""
+    flow = Hub(hub)
+    bounce = (
+        b"From: MAILER-DAEMON (Mail Delivery System)\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <b1@mx.example>\r\n\r\nThis is the mail system at host mx.example.\r\n"
+    )
+    flow.deliver(bounce, "unece-review+q1@hub.example.org", sender="MAILER-DAEMON@mx.example")
+    assert flow.post().status == "discarded" and outbox(hub) == []
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["noreply@platform.example", "no-reply+42@x.example", "bounces@lists.example", "Do_Not_Reply@x.example"],
+)
+def test_mail_from_a_machine_address_is_held_but_never_answered(hub, sender):
+    flow = Hub(hub)
+    post = (
+        f"From: Platform <{sender}>\r\nSubject: Weekly update\r\nMessage-ID: <m1@x.example>\r\n\r\nNews.\r\n"
+    )
+    flow.deliver(post.encode(), "unece-review+q1@hub.example.org", sender=sender)
+    assert flow.post().status == "held"
+    assert outbox(hub, "receipt-received") == [] and len(flow.notices()) == 2  # the moderators still hear
+
+
+def test_a_person_whose_name_merely_resembles_a_machine_still_gets_a_receipt(hub):
+    flow = Hub(hub)
+    post = b"From: Bounce Lab <info@bouncelab.example>\r\nSubject: Hi\r\nMessage-ID: <m2@x>\r\n\r\nHi\r\n"
+    flow.deliver(post, "unece-review+q1@hub.example.org", sender="info@bouncelab.example")
+    assert [r.recipient for r in outbox(hub, "receipt-received")] == ["info@bouncelab.example"]
