@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from archive.parsing import ParsedMessage, ParseLimits, parse_message
+from archive.parsing import ParsedMessage, ParseLimits, message_id_of, parse_message
 from config import Settings
 from config.database import session_scope, utcnow
 from digest.bounces import handle_bounce
@@ -23,7 +23,7 @@ from gateway.routing import Kind, Route, Unroutable, route
 from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
 from moderation.context import Moderation
-from moderation.intake import take_post
+from moderation.intake import already_stored, take_post
 from moderation.owner import forward_to_moderators
 from moderation.replies import handle_reply
 from moderation.rules import Check
@@ -140,10 +140,14 @@ class Worker:
             log.error("%s: set aside after %d attempts; `hubmail retry` re-queues it", name, attempt)
 
     def _store_all(self, session: Session, name: str, envelope: Envelope, raw: bytes) -> Outcome:
-        message = parse_message(raw, self.limits)
         routes = self._routes(envelope)
         if not routes:
             raise Unroutable(f"no recipient of {envelope.recipients} is served any more")
+        if all(where.kind in (Kind.POST, Kind.SUMMARY) for where in routes):
+            message_id = message_id_of(raw)  # a redelivery is known before its body is parsed
+            if all(already_stored(self.context, session, where.space, message_id) for where in routes):
+                return Outcome(name, [(where.space, "duplicate") for where in routes], message_id)
+        message = parse_message(raw, self.limits)
         results = [
             (where.space or "", self._store_one(session, where, envelope, message, raw)) for where in routes
         ]

@@ -30,6 +30,12 @@ STATUS_OF = {
 }
 
 
+def already_stored(mod: Moderation, session: Session, slug: str, message_id: str) -> bool:
+    """Is this Message-ID stored in the space already (a redelivery: nothing to do)?"""
+    space = mod.remember(("space", slug), lambda: space_row(session, slug))
+    return find_post(session, space.id, message_id) is not None
+
+
 def take_post(
     mod: Moderation,
     session: Session,

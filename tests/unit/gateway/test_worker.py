@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from email import message_from_bytes, policy
 
+import pytest
 from sqlmodel import select
 
 from archive.models import OutgoingMail, Post, Question
+from archive.parsing import message_id_of, parse_message
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker
@@ -162,3 +164,24 @@ def test_poison_message_is_set_aside_after_three_tries_and_retried(hub, monkeypa
     assert hub.spool.retry() == [name]
     worker.process_pending()
     assert [p.message_id for p in posts(hub)] == ["poison@x"]
+
+
+def test_a_redelivered_message_is_known_from_its_header_block_without_parsing_its_body(hub, monkeypatch):
+    worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
+    big = message("big@x").replace(b"Our contribution.", b"A long report. " * 200_000)  # 3 MB
+    spool(hub, big)
+    worker.process_pending()
+    monkeypatch.setattr("gateway.worker.parse_message", lambda *a: pytest.fail("the body was parsed"))
+    spool(hub, big)
+    [outcome] = worker.process_pending()
+    assert outcome.results == [("unece-review", "duplicate")] and len(posts(hub)) == 1
+
+
+def test_the_header_block_gives_the_same_message_id_as_the_full_parse_for_every_corpus_message():
+    from tests.e2e.test_corpus import CORPUS, corpus_rows, wire_bytes
+
+    rows = corpus_rows()
+    for row in rows:
+        raw = wire_bytes(row)
+        assert message_id_of(raw) == parse_message(raw).message_id, row["file"]
+    assert len(rows) > 300 and CORPUS.exists()
