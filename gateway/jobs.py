@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -34,7 +35,9 @@ def summaries(hub: Hub, now: dt.datetime | None = None) -> int:
 
 def start_scheduler(hub: Hub) -> AsyncIOScheduler:
     hour, minute = (int(part) for part in hub.settings.moderation.summary_time.split(":"))
-    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    # Jobs in threads of their own: at shutdown the asyncio executor cancels a running job's future,
+    # which apscheduler logs as an error with a traceback; a job in a thread finishes its transaction.
+    scheduler = AsyncIOScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(2)})
     scheduler.add_job(
         summaries,
         CronTrigger(hour=hour, minute=minute, timezone=dt.UTC),
