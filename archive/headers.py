@@ -27,10 +27,31 @@ def decode_value(raw: str, limit: int = MAX_VALUE_CHARS) -> str:
     """Decode RFC 2047 words in a raw header value; undecodable bytes become U+FFFD."""
     raw = _unsurrogate(raw[:limit]).replace("\r", "").replace("\n", "")
     try:
-        decoded = str(email.header.make_header(email.header.decode_header(raw)))
+        words = [_readable(text, charset) for text, charset in email.header.decode_header(raw)]
+        decoded = str(email.header.make_header(words))
     except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
         decoded = raw
-    return clean_text(decoded, limit)
+    return clean_text(valid_unicode(decoded), limit)
+
+
+def _readable(text: bytes | str, charset: str | None) -> tuple[bytes | str, str | None]:
+    """An encoded word as UTF-8, its undecodable bytes (a lone 0xFF, half a GB2312 pair) as U+FFFD:
+    the strict decoding in make_header would otherwise leave the whole value undecoded."""
+    if not isinstance(text, bytes) or charset is None:
+        return text, charset
+    try:
+        return valid_unicode(text.decode(charset, "replace")).encode("utf-8"), "utf-8"
+    except LookupError:
+        return text.decode("utf-8", "replace").encode("utf-8"), "utf-8"
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """Lone surrogates (UTF-7's "+3Rk-", escaped 8-bit bytes) as U+FFFD: the database and every
+    encoder refuse them."""
+    return SURROGATE.sub("\ufffd", text) if SURROGATE.search(text) else text
 
 
 def _unsurrogate(text: str) -> str:
@@ -63,7 +84,7 @@ def single_sender(values: list[str]) -> tuple[str, str, str | None]:
     invalid = [d for d in header.defects if isinstance(d, email.errors.InvalidHeaderDefect)]
     if invalid or len(addresses) != 1:
         return "", "", "From header is not exactly one valid address"
-    address, name = addresses[0].addr_spec, clean_text(addresses[0].display_name, 200)
+    address, name = addresses[0].addr_spec, clean_text(valid_unicode(addresses[0].display_name), 200)
     if not is_address(address):
         return "", name, f"{address!r} is not a usable address"
     if "@" in name:

@@ -11,11 +11,13 @@ from email.parser import BytesParser
 
 from archive.attachments import safe_filename
 from archive.headers import (
+    SURROGATE,
     decode_value,
     first_message_id,
     generated_message_id,
     message_ids,
     single_sender,
+    valid_unicode,
 )
 
 
@@ -91,8 +93,21 @@ def parse_message(raw: bytes, limits: ParseLimits = ParseLimits()) -> ParsedMess
     headers = _raw_headers(msg)
     parsed = _header_fields(raw, headers, defects)
     _read_body(msg, parsed, limits)
+    _only_valid_unicode(parsed)
     parsed.defects = sorted(set(parsed.defects))
     return parsed
+
+
+def _only_valid_unicode(parsed: ParsedMessage) -> None:
+    """Every text that reaches the database or a template is valid Unicode (a UTF-7 body can
+    decode to lone surrogates); what had to be replaced is recorded."""
+    texts = (parsed.body_text, parsed.body_html, *(a.filename for a in parsed.attachments))
+    if not any(SURROGATE.search(text) for text in texts):
+        return
+    parsed.body_text, parsed.body_html = valid_unicode(parsed.body_text), valid_unicode(parsed.body_html)
+    for attachment in parsed.attachments:
+        attachment.filename = valid_unicode(attachment.filename)
+    parsed.defects.append("invalid characters replaced by U+FFFD")
 
 
 def message_id_of(raw: bytes) -> str:

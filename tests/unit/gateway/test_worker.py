@@ -185,3 +185,27 @@ def test_the_header_block_gives_the_same_message_id_as_the_full_parse_for_every_
         raw = wire_bytes(row)
         assert message_id_of(raw) == parse_message(raw).message_id, row["file"]
     assert len(rows) > 300 and CORPUS.exists()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: Ana <ana@ngo.example>\r\nSubject: utf-7\r\nMessage-ID: <u7@x>\r\n"
+        b'Content-Type: text/plain; charset="UTF-7"\r\n\r\nhello +3Rk- world\r\n',
+        b"From: Ana <ana@ngo.example>\r\nSubject: =?utf-8?B?w6k=?= =?utf-8?B?/w==?=\r\n"
+        b"Message-ID: <s1@x>\r\n\r\nHi\r\n",
+        b"From: Ana <ana@ngo.example>\r\nSubject: =?gb2312?B?ztKw0b61?= =?gb2312?B?gQ==?=\r\n"
+        b"Message-ID: <s2@x>\r\n\r\nHi\r\n",
+    ],
+    ids=["utf-7 lone surrogate", "utf-8 lone 0xff", "half a gb2312 pair"],
+)
+def test_real_world_broken_text_is_stored_held_and_told_to_the_moderators(hub, raw):
+    """Two of 878 real messages were set aside: the database refused a lone surrogate, and the
+    notice's encoder an undecodable byte."""
+    spool(hub, raw)
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    [post] = posts(hub)
+    assert post.status == "held" and hub.spool.failed() == [] and "\ufffd" in post.subject + post.body_text
+    with session_scope(hub.engine) as session:
+        notices = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "hold-notice")).all()
+    assert len(notices) == 2
