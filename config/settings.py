@@ -40,6 +40,9 @@ class SmtpSettings:
     hostname: str
     timeout: int
     max_connections_per_client: int
+    max_session_seconds: int
+    trusted_peers: list
+    probe_grace: int
 
 
 @dataclass(frozen=True)

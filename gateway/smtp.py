@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -19,6 +20,9 @@ from gateway.routing import Unroutable, route
 from gateway.spool import Envelope, Spool
 
 log = logging.getLogger("hubmail.smtp")
+BARE_LF = re.compile(rb"(?<!\r)\n")
+# Per session. NOOP, RSET and the like only keep a slot busy; a real session has few of them.
+COMMAND_LIMITS = {"NOOP": 20, "RSET": 100, "VRFY": 10, "EXPN": 10, "HELP": 10, "*": 10_000}
 
 
 class IngressHandler:
@@ -43,12 +47,28 @@ class IngressHandler:
             route(address, self.settings)
         except Unroutable as exc:
             log.info("RCPT %s refused: %s", address, exc)
+            await self._slow_down_probing(session)
             return f"550 5.1.1 {exc}"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
+    async def handle_EHLO(self, server, session, envelope, hostname: str, responses: list[str]) -> list[str]:
+        """PIPELINING is advertised (aiosmtpd reads pipelined commands in order, RFC 2920)."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def _slow_down_probing(self, session: SmtpSession) -> None:
+        """Each unknown recipient past the grace answered a second later than the one before."""
+        refused = getattr(session, "hubmail_refused", 0) + 1
+        session.hubmail_refused = refused
+        if (
+            refused > self.settings.smtp.probe_grace
+            and session.peer[0] not in self.settings.smtp.trusted_peers
+        ):
+            await asyncio.sleep(min(refused - self.settings.smtp.probe_grace, 10))
+
     async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope) -> str:
-        raw = envelope.original_content or b""
+        raw = BARE_LF.sub(b"\r\n", envelope.original_content or b"")  # as Postfix: CRLF throughout
         try:
             check_acceptable(raw, self.limits)
         except MessageRefused as exc:
@@ -75,15 +95,18 @@ class IngressHandler:
 
 
 class ConnectionLimit:
-    """Mixin: at most `limit` simultaneous sessions per client address; more get 421 and close."""
+    """Mixin: at most `limit` simultaneous sessions per client address (more get 421 and close),
+    each at most `longest` seconds; the local MTA's `trusted` addresses are exempt from both."""
 
     limit = 20
+    longest = 600
+    trusted: frozenset = frozenset()
     open_sessions: Counter
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = (transport.get_extra_info("peername") or ("?",))[0]
-        self._peer_address = peer
-        if self.open_sessions[peer] >= self.limit:
+        self._peer_address, self._timer = peer, None
+        if peer not in self.trusted and self.open_sessions[peer] >= self.limit:
             self._refused = True
             transport.write(b"421 4.7.0 Too many connections from your address; try again later\r\n")
             transport.close()
@@ -91,12 +114,35 @@ class ConnectionLimit:
         self._refused = False
         self.open_sessions[peer] += 1
         super().connection_made(transport)
+        if peer not in self.trusted:
+            self._timer = asyncio.get_running_loop().call_later(
+                self.longest, self._session_too_long, transport
+            )
+
+    def _session_too_long(self, transport: asyncio.BaseTransport) -> None:
+        """Nothing is lost: a message not yet answered 250 is the client's to send again."""
+        transport.write(b"421 4.4.2 Session too long; closing\r\n")
+        transport.close()
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._refused:
             return
+        if self._timer is not None:
+            self._timer.cancel()
         self.open_sessions[self._peer_address] -= 1
         super().connection_lost(error)
+
+
+class LongLinesInData:
+    """Mixin: in DATA a line may be as long as the message may be (a message with bare LF line
+    ends is one "line" to the CRLF reader); outside DATA, command lines keep the usual limit."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self._reader._limit = self.line_length_limit = self.data_size_limit or 2**26
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._reader._limit = self.line_length_limit = type(self).line_length_limit
 
 
 def protocol_factory(settings: Settings, handler: IngressHandler) -> Callable[[], SMTP]:
@@ -105,10 +151,12 @@ def protocol_factory(settings: Settings, handler: IngressHandler) -> Callable[[]
     # allows a server to accept more).
     cls = type(
         "HubmailProtocol",
-        (ConnectionLimit, base),
+        (ConnectionLimit, LongLinesInData, base),
         {
             "line_length_limit": settings.smtp.max_line_bytes,
             "limit": settings.smtp.max_connections_per_client,
+            "longest": settings.smtp.max_session_seconds,
+            "trusted": frozenset(settings.smtp.trusted_peers),
             "open_sessions": Counter(),
         },
     )
@@ -120,6 +168,7 @@ def protocol_factory(settings: Settings, handler: IngressHandler) -> Callable[[]
         hostname=hostname,
         ident="hubmail",
         timeout=settings.smtp.timeout,
+        command_call_limit=COMMAND_LIMITS,
     )
 
 

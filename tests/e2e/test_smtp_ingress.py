@@ -180,7 +180,9 @@ def test_too_many_connections_from_one_client_get_421(tmp_path, sink):
 
     hub = HubServer(tmp_path, sink.port, extra="").start()
     hub.config.write_text(
-        hub.config.read_text().replace("[smtp]\n", "[smtp]\nmax_connections_per_client = 3\n")
+        hub.config.read_text().replace(
+            "[smtp]\n", "[smtp]\nmax_connections_per_client = 3\ntrusted_peers = []\n"
+        )
     )
     hub.stop()
     hub.start()
@@ -196,3 +198,79 @@ def test_too_many_connections_from_one_client_get_421(tmp_path, sink):
             client.quit()
     finally:
         hub.stop()
+
+
+def configured(tmp_path, sink, settings: str) -> HubServer:
+    hub = HubServer(tmp_path, sink.port)
+    hub.config.write_text(hub.config.read_text().replace("[smtp]\n", f"[smtp]\n{settings}\n"))
+    return hub.start()
+
+
+def transcript(port: int, lines: bytes, replies: int) -> list[bytes]:
+    """Send lines as they are (bare LF and all) and read `replies` reply lines after the greeting."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()
+        sock.sendall(lines)
+        return [reader.readline() for _ in range(replies)]
+
+
+def test_a_message_with_bare_lf_line_ends_over_64_kib_is_taken_as_postfix_would(server):
+    body = b"".join(b"line %d of a report written with bare LF\n" % n for n in range(3000))  # 120 KB
+    head = b"From: Ana <ana@ngo.example>\nSubject: Bare LF\nMessage-ID: <lf@ngo.example>\n\n"
+    session = (
+        b"HELO client.example\r\nMAIL FROM:<ana@ngo.example>\r\n"
+        b"RCPT TO:<unece-review@hub.example.org>\r\nDATA\r\n" + head + body + b"\r\n.\r\nQUIT\r\n"
+    )
+    replies = transcript(server.smtp_port, session, 5)
+    assert replies[4].startswith(b"250 2.0.0 Queued"), replies
+    [post] = server.wait_for_posts(1)
+    assert post["subject"] == "Bare LF"
+    with server.smtp() as client:  # and the session limits are back to command lines' own
+        assert client.docmd("NOOP " + "x" * 70_000)[0] == 500
+
+
+def test_pipelining_is_advertised(server):
+    with server.smtp() as client:
+        assert client.has_extn("pipelining")
+
+
+def test_twenty_noops_are_the_most_a_session_gets(server):
+    replies = transcript(server.smtp_port, b"EHLO c.example\r\n" + b"NOOP\r\n" * 21, 30)
+    codes = [line[:3] for line in replies if line[3:4] == b" "]
+    assert codes[1:21] == [b"250"] * 20 and codes[21] == b"421"
+
+
+def test_a_session_past_its_length_is_closed_unless_it_is_the_local_mta(tmp_path, sink):
+    hub = configured(tmp_path, sink, "max_session_seconds = 2\ntrusted_peers = []")
+    try:
+        client = hub.smtp()
+        time.sleep(3)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            client.noop()
+            client.noop()  # the 421 may come first, then the close
+    finally:
+        hub.stop()
+    hub.config.write_text(
+        hub.config.read_text().replace("trusted_peers = []", 'trusted_peers = ["127.0.0.1"]')
+    )
+    hub.start()
+    try:
+        with hub.smtp() as client:
+            time.sleep(3)
+            assert client.noop()[0] == 250
+    finally:
+        hub.stop()
+
+
+def test_probing_for_addresses_gets_slower_with_each_unknown_one(tmp_path, sink):
+    hub = configured(tmp_path, sink, "probe_grace = 1\ntrusted_peers = []")
+    try:
+        with hub.smtp() as client:
+            client.mail("probe@x.example")
+            started = time.monotonic()
+            codes = [client.rcpt(f"nobody{n}@hub.example.org")[0] for n in range(3)]
+            waited = time.monotonic() - started
+    finally:
+        hub.stop()
+    assert codes == [550, 550, 550] and waited >= 3  # 0 s, then 1 s, then 2 s
