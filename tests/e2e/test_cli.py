@@ -60,7 +60,14 @@ def test_status_and_posts_on_an_empty_hub(tmp_path):
     hubmail("init", str(tmp_path))
     config = str(tmp_path / "hubmail.toml")
     status = json.loads(hubmail("status", "--json", "--config", config).stdout)
-    assert status == {"spool_pending": 0, "failed": [], "posts": {}, "outbox": {}, "imap": []}
+    assert status == {
+        "worker": {"state": "running"},
+        "spool_pending": 0,
+        "failed": [],
+        "posts": {},
+        "outbox": {},
+        "imap": [],
+    }
     assert json.loads(hubmail("posts", "--json", "--config", config).stdout) == []
     table = hubmail("posts", "--config", config)
     assert table.returncode == 0 and "subject" in table.stdout
