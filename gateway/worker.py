@@ -24,7 +24,7 @@ from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
 from moderation.context import Moderation
 from moderation.intake import already_stored, take_post
-from moderation.owner import forward_to_moderators
+from moderation.owner import forward_to_moderators, report_set_aside
 from moderation.replies import handle_reply
 from moderation.rules import Check
 
@@ -136,8 +136,21 @@ class Worker:
             log.error("%s: processing failed (attempt %d)", name, attempt, exc_info=exc)
         if attempt >= self.settings.worker.max_attempts:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self._tell_moderators(name, detail)
             self.spool.set_aside(name, f"{attempt} attempts; last error: {detail}")
             log.error("%s: set aside after %d attempts; `hubmail retry` re-queues it", name, attempt)
+
+    def _tell_moderators(self, name: str, detail: str) -> None:
+        """Before the entry leaves new/: its moderators hear of it once, the original attached.
+        Failing to tell them must not keep the message from being set aside."""
+        try:
+            envelope, raw = self.spool.read(name)
+            slugs = sorted({where.space for where in self._routes(envelope) if where.space})
+            with session_scope(self.engine) as session:
+                report_set_aside(Moderation(self.settings, self.clock()), session, slugs, name,
+                                 envelope.mail_from, detail, raw)  # fmt: skip
+        except Exception:
+            log.exception("%s: could not tell the moderators it is set aside", name)
 
     def _store_all(self, session: Session, name: str, envelope: Envelope, raw: bytes) -> Outcome:
         routes = self._routes(envelope)

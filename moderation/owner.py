@@ -1,4 +1,5 @@
-"""S-owner@: mail for the people running a space, passed on to its moderators (never automatic mail)."""
+"""S-owner@: mail for the people running a space, passed on to its moderators (never automatic mail);
+and word of a message the worker had to set aside."""
 
 from __future__ import annotations
 
@@ -48,3 +49,26 @@ def forward_to_moderators(
     outcome = f"forwarded to {len(moderators)} moderator(s)"
     record_command(session, "owner", message, raw, outcome, mod.now, key)
     return outcome
+
+
+def report_set_aside(
+    mod: Moderation, session: Session, slugs: list[str], name: str, sender: str, error: str, raw: bytes
+) -> int:
+    """Each moderator of the spaces the message was for hears of it once, with the original
+    attached: mail that could not be processed is not lost in silence. Returns letters queued."""
+    queued = 0
+    for slug in slugs:
+        space = mod.settings.space(slug)
+        if space is None:
+            continue
+        language = space.languages[0]
+        values = {"slug": slug, "attempts": mod.settings.worker.max_attempts, "name": name,
+                  "sender": sender or "<>", "error": error[:500]}  # fmt: skip
+        subject, text = mod.render("set_aside.txt", language, **values)
+        for moderator in moderators_of(session, space):
+            letter = Letter(to=moderator, subject=subject, text=text, sender=mod.owner_address(slug),
+                            sender_name=space.title_in(language), original=raw,
+                            auto_submitted="auto-generated")  # fmt: skip
+            queue(session, "set-aside", letter, mod.settings.site.domain)
+            queued += 1
+    return queued

@@ -160,6 +160,14 @@ def test_poison_message_is_set_aside_after_three_tries_and_retried(hub, monkeypa
     assert hub.spool.pending() == []
     [failed] = hub.spool.failed()
     assert failed.name == name and "RuntimeError: boom" in failed.error
+    with session_scope(hub.engine) as session:  # each moderator hears of it once, the original attached
+        told = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "set-aside")).all()
+    assert sorted(row.recipient for row in told) == ["ivana@un.example", "mia@un.example"]
+    letter = message_from_bytes(told[0].raw, policy=policy.default)
+    assert "RuntimeError: boom" in letter.get_body(("plain",)).get_content()
+    assert f"hubmail retry {name}" in letter.get_body(("plain",)).get_content()
+    [original] = list(letter.iter_attachments())
+    assert original.get_content()["Message-ID"] == "<poison@x>"
     monkeypatch.undo()
     assert hub.spool.retry() == [name]
     worker.process_pending()
