@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlmodel import col, func, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from archive import site
-from archive.feeds import atom, mbox_gz
+from archive.feeds import atom, mbox_gz_stream
 from archive.handlers import _post, _space
 from archive.models import Post, Space
 from archive.pages import SAFE_HEADERS, Archive, NotFound
@@ -54,20 +54,20 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
     def space_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
-            return _mbox(row, site.in_order(session, row.id), f"{row.slug}.mbox.gz")
+            return _mbox(row, site.raw_in_batches(archive.engine, row.id), f"{row.slug}.mbox.gz")
 
     def question_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row = _space(session, request)
             question = _question(session, row, request)
-            return _mbox(
-                row, site.in_order(session, row.id, question.id), f"{row.slug}-q{question.number}.mbox.gz"
-            )
+            batches = site.raw_in_batches(archive.engine, row.id, question.id)
+            return _mbox(row, batches, f"{row.slug}-q{question.number}.mbox.gz")
 
     def thread_mbox(request: Request) -> Response:
         with session_scope(archive.engine) as session:
             row, post = _post(session, request)
-            return _mbox(row, site.in_order(session, row.id, thread_id=post.thread_id), "thread.mbox.gz")
+            batches = site.raw_in_batches(archive.engine, row.id, thread_id=post.thread_id)
+            return _mbox(row, batches, "thread.mbox.gz")
 
     def stats(request: Request) -> Response:
         with session_scope(archive.engine) as session:
@@ -153,11 +153,12 @@ def _question(session, row, request: Request):
     return found[0]
 
 
-def _mbox(row, posts, filename: str) -> Response:
+def _mbox(row, batches, filename: str) -> Response:
+    """Streamed: read 500 posts at a time and compressed as it goes, never held whole."""
     if not gives_raw_mail(row):
         raise NotFound
     headers = {**SAFE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(mbox_gz(posts), media_type="application/gzip", headers=headers)
+    return StreamingResponse(mbox_gz_stream(batches), media_type="application/gzip", headers=headers)
 
 
 def _count_spaces(session) -> int:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import io
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 
 from feedgen.feed import FeedGenerator
 
@@ -39,16 +38,27 @@ def atom(space: Space, posts: list[Post], base_url: str, title: str, self_url: s
 
 
 def mbox_gz(posts: Iterable[Post]) -> bytes:
-    """The original bytes of each post, in order, as an mboxrd file (From_ lines quoted), gzipped;
-    the lines are joined before they are compressed (half the time of a write a line, same bytes)."""
-    lines: list[bytes] = []
-    for post in posts:
-        stamp = post.received_at.strftime("%a %b %d %H:%M:%S %Y")
-        lines.append(f"From {post.from_addr or 'MAILER-DAEMON'} {stamp}\n".encode())
-        for line in post.raw.replace(b"\r\n", b"\n").split(b"\n"):
-            lines.append((b">" + line if line.lstrip(b">").startswith(b"From ") else line) + b"\n")
-        lines.append(b"\n")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as out:
-        out.write(b"".join(lines))
-    return buffer.getvalue()
+    """The original bytes of each post, in order, as an mboxrd file (From_ lines quoted), gzipped:
+    the export's copy, byte for byte what the web streams (deflate's output does not depend on
+    how its input is cut)."""
+    return b"".join(mbox_gz_stream([[(p.from_addr, p.received_at, p.raw) for p in posts]]))
+
+
+def mbox_gz_stream(batches: Iterable[list[tuple]]) -> Iterator[bytes]:
+    """The same mboxrd file, gzipped as it is read: batches of (from, received_at, raw), so a
+    download of 100,000 posts never holds them all (the web's space.mbox.gz)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # a gzip member
+    for batch in batches:
+        chunk = compressor.compress(b"".join(mbox_lines(batch)))
+        if chunk:
+            yield chunk
+    yield compressor.flush()
+
+
+def mbox_lines(posts: Iterable[tuple]) -> Iterator[bytes]:
+    for from_addr, received_at, raw in posts:
+        stamp = received_at.strftime("%a %b %d %H:%M:%S %Y")
+        yield f"From {from_addr or 'MAILER-DAEMON'} {stamp}\n".encode()
+        for line in raw.replace(b"\r\n", b"\n").split(b"\n"):
+            yield (b">" + line if line.lstrip(b">").startswith(b"From ") else line) + b"\n"
+        yield b"\n"

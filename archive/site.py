@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
@@ -12,6 +14,7 @@ from archive.models import Post, PostStatus, Question, Space
 from archive.threads import Node, build_threads, flatten
 from archive.visibility import Viewer, may_read
 from config.calendar import moment
+from config.database import session_scope
 from config.spaces import SpaceConfig
 
 PUBLISHED = PostStatus.PUBLISHED
@@ -137,6 +140,33 @@ def newest(session: Session, space_id: int, question_id: int | None = None, limi
     if question_id is not None:
         query = query.where(Post.question_id == question_id)
     return list(session.exec(query.order_by(col(Post.received_at).desc()).limit(limit)))
+
+
+def raw_in_batches(
+    engine, space_id: int, question_id: int | None = None, thread_id: int | None = None, size: int = 500
+) -> Iterator[list[tuple]]:
+    """(from, received_at, raw) of the published posts in order, `size` at a time, each batch read
+    in a short session of its own (a slow download holds no transaction open)."""
+    last = None
+    while True:
+        query = select(Post.from_addr, Post.received_at, Post.raw, Post.id).where(
+            Post.space_id == space_id, Post.status == PUBLISHED
+        )
+        if question_id is not None:
+            query = query.where(Post.question_id == question_id)
+        if thread_id is not None:
+            query = query.where(Post.thread_id == thread_id)
+        if last is not None:
+            at, post_id = last
+            query = query.where(
+                or_(col(Post.received_at) > at, and_(col(Post.received_at) == at, col(Post.id) > post_id))
+            )
+        with session_scope(engine) as session:
+            rows = session.exec(query.order_by(col(Post.received_at), col(Post.id)).limit(size)).all()
+        if not rows:
+            return
+        yield [(from_addr, received_at, raw) for from_addr, received_at, raw, _ in rows]
+        last = (rows[-1][1], rows[-1][3])
 
 
 def in_order(

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from archive.models import Post
 from archive.pages import make_app
+from archive.spaces import space_row
 from archive.urls import message_hash
 from config.database import session_scope
 from gateway.spool import Envelope
@@ -288,3 +289,16 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
     index, space = client.get("/").text, client.get("/unece-review/").text
     assert 'phase-between">between' in index and 'phase-between">between' in space
     hub.engine.dispose()
+
+
+def test_an_mbox_download_is_read_in_batches_in_order_and_is_the_exports_bytes(archive):
+    """The web streams space.mbox.gz a batch at a time; the file is the export's, byte for byte."""
+    from archive import site
+    from archive.feeds import mbox_gz, mbox_gz_stream
+
+    with session_scope(archive.hub.engine) as session:
+        space_id = space_row(session, "unece-review").id
+        whole = mbox_gz(site.in_order(session, space_id))
+    batches = list(site.raw_in_batches(archive.hub.engine, space_id, size=1))
+    assert [len(batch) for batch in batches] == [1, 1]  # two published posts, one a batch
+    assert b"".join(mbox_gz_stream(batches)) == whole == archive.get("/unece-review/space.mbox.gz").content
