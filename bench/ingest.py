@@ -62,17 +62,24 @@ def load_messages(tool: Path, count: int, folder: Path) -> list[tuple[str, bytes
     return messages
 
 
-def write_config(folder: Path, smtp_port: int) -> Path:
+def write_config(folder: Path, smtp_port: int, web_port: int | None = None, outbound: str = "") -> Path:
+    """A one-space hub in `folder`; the web on `web_port` if given; `outbound` as the [outbound]
+    table's lines (default: a relay port where nothing listens)."""
+    web = (
+        f'base_url = "http://127.0.0.1:{web_port}"\n[web]\nlisten = "127.0.0.1:{web_port}"\n'
+        if web_port
+        else ""
+    )
     config = folder / "hubmail.toml"
     config.write_text(f"""
 [site]
 domain = "hub.example.org"
 secret_key = "bench"
 data_dir = "{folder / "data"}"
-[smtp]
+{web}[smtp]
 listen = "127.0.0.1:{smtp_port}"
 [outbound]
-port = {free_port()}
+{outbound or f"port = {free_port()}"}
 [[spaces]]
 slug = "review"
 title = "Bench"

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from ingest import CORPUS_TOOL, free_port, wait_port
+from ingest import CORPUS_TOOL, free_port, wait_port, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 HUBMAIL = ROOT / ".venv" / "bin" / "hubmail"
@@ -43,7 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hubmail-stall-") as scratch:
         folder = Path(scratch)
         smtp_port, web_port = free_port(), free_port()
-        config = write_config(folder, smtp_port, web_port)
+        config = write_config(folder, smtp_port, web_port, f'maildir = "{folder / "out"}"')
         fill(folder, config, args.posts)
         serve = subprocess.Popen([str(HUBMAIL), "serve", "--config", str(config)], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.STDOUT)  # fmt: skip
@@ -64,31 +64,6 @@ def main() -> None:
             serve.terminate()
             serve.wait(60)
     report(args, summary(idle), summary(loaded))
-
-
-def write_config(folder: Path, smtp_port: int, web_port: int) -> Path:
-    config = folder / "hubmail.toml"
-    config.write_text(f"""
-[site]
-domain = "hub.example.org"
-secret_key = "bench"
-data_dir = "{folder / "data"}"
-base_url = "http://127.0.0.1:{web_port}"
-[smtp]
-listen = "127.0.0.1:{smtp_port}"
-[web]
-listen = "127.0.0.1:{web_port}"
-[outbound]
-maildir = "{folder / "out"}"
-[[spaces]]
-slug = "review"
-title = "Bench"
-moderators = ["mod@un.example"]
-[[spaces.questions]]
-number = 1
-text = "Q1"
-""")
-    return config
 
 
 def fill(folder: Path, config: Path, posts: int) -> None:
