@@ -94,6 +94,13 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class DnsSettings:
+    static_records: str
+    timeout: float
+    system_resolver: bool
+
+
+@dataclass(frozen=True)
 class WebSettings:
     listen: str
     templates_dir: str
@@ -111,6 +118,7 @@ SECTIONS: dict[str, type] = {
     "digest": DigestSettings,
     "delivery": DeliverySettings,
     "web": WebSettings,
+    "dns": DnsSettings,
 }
 
 
@@ -128,6 +136,7 @@ class Settings:
     digest: DigestSettings
     delivery: DeliverySettings
     web: WebSettings
+    dns: DnsSettings
     spaces: tuple[SpaceConfig, ...]
     imap: tuple[ImapAccount, ...] = ()
 
@@ -150,6 +159,11 @@ class Settings:
     def maildir_path(self) -> Path | None:
         """Where outgoing mail is delivered instead of a relay ([outbound] maildir), if set."""
         return (self.path.parent / self.outbound.maildir).resolve() if self.outbound.maildir else None
+
+    @property
+    def static_records_path(self) -> Path | None:
+        """The TXT records file that answers DKIM key look-ups ([dns] static_records), if set."""
+        return (self.path.parent / self.dns.static_records).resolve() if self.dns.static_records else None
 
     def space(self, slug: str) -> SpaceConfig | None:
         return next((s for s in self.spaces if s.slug == slug), None)
@@ -191,6 +205,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(name, "outbound.connections", "must be from 1 to 32")
     _check_moderation(name, sections["moderation"])
     _check_digest(name, sections["digest"])
+    _check_dns(name, path.parent, sections["dns"])
     spaces = parse_spaces(name, raw.get("spaces", []), site.domain, site.language)
     imap = parse_imap(name, raw.get("imap", []), site.domain, {s.slug for s in spaces})
     return Settings(path=path, spaces=spaces, imap=imap, **sections)
@@ -251,12 +266,6 @@ def _check_moderation(file: str, moderation: ModerationSettings) -> None:
         raise ConfigError(file, "moderation.inform_others", "must be mail or summary")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", moderation.summary_time):
         raise ConfigError(file, "moderation.summary_time", f"{moderation.summary_time!r} is not HH:MM")
-    if moderation.require_authenticated and not moderation.trusted_authserv_id:
-        raise ConfigError(
-            file,
-            "moderation.trusted_authserv_id",
-            "must name our MTA's authserv-id when require_authenticated is true",
-        )
     if moderation.token_days < 1:
         raise ConfigError(file, "moderation.token_days", "must be at least 1")
 
@@ -267,6 +276,13 @@ def _check_digest(file: str, digest: DigestSettings) -> None:
     for key in ("weekly_time", "daily_time"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", getattr(digest, key)):
             raise ConfigError(file, f"digest.{key}", f"{getattr(digest, key)!r} is not HH:MM")
+
+
+def _check_dns(file: str, folder: Path, dns: DnsSettings) -> None:
+    if not 0.1 <= dns.timeout <= 30:
+        raise ConfigError(file, "dns.timeout", "must be from 0.1 to 30 seconds")
+    if dns.static_records and not (folder / dns.static_records).is_file():
+        raise ConfigError(file, "dns.static_records", f"{dns.static_records!r} is not a file")
 
 
 def split_listen(file: str, key: str, listen: str) -> tuple[str, int]:

@@ -182,7 +182,7 @@ class Worker:
     ) -> str:
         mod = self.context
         if where.kind == Kind.MODERATE:
-            return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw)
+            return handle_reply(mod, session, where.detail, envelope.mail_from, message, raw, envelope.source)
         if where.kind == Kind.BOUNCE:
             return handle_bounce(mod, session, where.detail, raw)
         if where.kind in (Kind.REQUEST, Kind.OWNER):
@@ -199,6 +199,7 @@ class Worker:
             slug=where.space,
             question=where.question,
             envelope_from=envelope.mail_from,
+            source=envelope.source,
             received_at=dt.datetime.fromisoformat(envelope.received_at),
             message=message,
             raw=raw,

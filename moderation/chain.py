@@ -35,6 +35,7 @@ CHAIN: tuple[tuple[Rule, Action], ...] = (
     (rules.late, Action.NOTE),
     (rules.sender_unclear, Action.NOTE),
     (rules.auto_reply_subject, Action.NOTE),
+    (rules.trusted_but_unauthenticated, Action.NOTE),
     (rules.trusted_sender, Action.ACCEPT),
 )
 

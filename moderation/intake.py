@@ -15,6 +15,7 @@ from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
 from archive.store import find_parent, find_post, sent_before, store_post
 from config.errors import N_, Reason
+from moderation.authenticity import authenticate
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply
 from moderation.chain import SUMMARY_CHAIN, Action, evaluate
 from moderation.context import Moderation
@@ -43,6 +44,7 @@ def take_post(
     slug: str,
     question: int | None,
     envelope_from: str,
+    source: str,
     received_at: dt.datetime,
     message: ParsedMessage,
     raw: bytes,
@@ -51,17 +53,19 @@ def take_post(
 ) -> str:
     """Store the message once in the space; returns what became of it, for the log.
 
+    source: how it came (the spool envelope's smtp, lmtp, pipe or imap), for authentication.
     summary: sent to S+summary@, the moderators' summary (SUMMARY_CHAIN instead of CHAIN)."""
     space = mod.remember(("space", slug), lambda: space_row(session, slug))
     if find_post(session, space.id, message.message_id) is not None:
         return "duplicate"
     config = mod.settings.space(slug)
-    trusted = is_trusted(session, space.id, message.from_addr)
     parent = find_parent(session, space.id, message)
     question = _question_number(session, parent) if parent else question
-    check = Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now, trusted)
+    check = Check(message, raw, envelope_from, config, mod.settings.site.domain, mod.now)
     role = role_of(session, mod.settings, space, message.from_addr) if message.from_addr else None
     check = replace(check, question=question, is_reply=parent is not None, role=role)
+    if is_trusted(session, space.id, message.from_addr):
+        check = _with_trust(mod, check, source)
     verdict = evaluate(check, SUMMARY_CHAIN) if summary else evaluate(check)
     first = message.from_addr and not sent_before(session, space.id, message.from_addr)
     notes = [*verdict.notes, *([Reason(N_("first post from this sender"))] if first else [])]
@@ -96,6 +100,13 @@ def take_post(
         queue_policy_refusal(mod, session, envelope_from, post, config, verdict.reason)
     detail = f" ({verdict.rule}: {verdict.reason})" if verdict.rule else ""
     return f"#{post.id} {STATUS_OF[verdict.action]}{detail}"
+
+
+def _with_trust(mod: Moderation, check: Check, source: str) -> Check:
+    """Trust is in an address, so it counts only where the From domain is authenticated: anyone
+    can write a trusted address in From."""
+    verdict = authenticate(mod.settings, check.message, check.raw, source)
+    return replace(check, trusted=verdict.passed, unauthenticated="" if verdict.passed else verdict.how)
 
 
 def _question_number(session: Session, parent: Post) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import authres
 from sqlmodel import Session
 
 from archive.members import moderators_of
@@ -11,6 +10,7 @@ from archive.parsing import ParsedMessage
 from archive.store import command_seen, record_command
 from config.errors import N_, Refusal
 from config.tokens import Claims, InvalidToken, check_token, peek
+from moderation.authenticity import authenticate
 from moderation.chain import automatic_reason
 from moderation.commands import Command, Verb, read_commands
 from moderation.context import Moderation
@@ -22,9 +22,16 @@ from moderation.sentences import describe
 
 
 def handle_reply(
-    mod: Moderation, session: Session, token: str, envelope_from: str, message: ParsedMessage, raw: bytes
+    mod: Moderation,
+    session: Session,
+    token: str,
+    envelope_from: str,
+    message: ParsedMessage,
+    raw: bytes,
+    source: str,
 ) -> str:
-    """Act on a reply once (by Message-ID); returns the outcome for the log and the record."""
+    """Act on a reply once (by Message-ID); returns the outcome for the log and the record.
+    source: how it came (smtp, lmtp, pipe, imap), for authentication."""
     if command_seen(session, "moderate", message.message_id):
         return "duplicate"
     automatic = automatic_reason(Check(message, raw, envelope_from, None, mod.settings.site.domain, mod.now))
@@ -32,7 +39,7 @@ def handle_reply(
         outcome = f"ignored: automatic mail ({automatic})"  # never answered: no mail loops
     else:
         try:
-            outcome = _act(mod, session, token, message)
+            outcome = _act(mod, session, token, message, raw, source)
         except Refusal as refusal:
             sent = queue_refusal(
                 mod,
@@ -47,7 +54,9 @@ def handle_reply(
     return outcome
 
 
-def _act(mod: Moderation, session: Session, token: str, message: ParsedMessage) -> str:
+def _act(
+    mod: Moderation, session: Session, token: str, message: ParsedMessage, raw: bytes, source: str
+) -> str:
     sender = message.from_addr
     if not sender:
         raise Refusal(N_("we could not tell who sent it (%(problem)s)"), problem=message.from_problem)
@@ -60,28 +69,20 @@ def _act(mod: Moderation, session: Session, token: str, message: ParsedMessage) 
     config = mod.settings.space(space.slug)
     if config is None or sender not in moderators_of(session, config):
         raise Refusal(N_("%(sender)s is not a moderator of this space"), sender=sender)
-    _check_authenticated(mod, message, sender)
+    _check_authenticated(mod, message, raw, source)
     return _run_commands(mod, session, token, claims, target, space, message)
 
 
-def _check_authenticated(mod: Moderation, message: ParsedMessage, sender: str) -> None:
-    """With require_authenticated, only our own MTA's DKIM/DMARC pass for the From domain counts."""
-    settings = mod.settings.moderation
-    if not settings.require_authenticated:
+def _check_authenticated(mod: Moderation, message: ParsedMessage, raw: bytes, source: str) -> None:
+    """With require_authenticated, a reply must be authenticated for its From domain, as a
+    trusted sender's post must (moderation.authenticity)."""
+    if not mod.settings.moderation.require_authenticated:
         return
-    domain = sender.rpartition("@")[2].lower()
-    for value in message.headers.get("authentication-results", []):
-        try:
-            header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
-        except Exception:  # a malformed header proves nothing
-            continue
-        if header.authserv_id.lower() != settings.trusted_authserv_id.lower():
-            continue  # added by the sender or a hop we do not trust (as Discourse does)
-        for result in header.results:
-            names = {p.value.lower() for p in result.properties if p.name in ("d", "from")}
-            if result.method in ("dkim", "dmarc") and result.result == "pass" and domain in names:
-                return
-    raise Refusal(N_("the message is not authenticated (DKIM or DMARC) for your domain"))
+    verdict = authenticate(mod.settings, message, raw, source)
+    if not verdict.passed:
+        raise Refusal(
+            N_("the message is not authenticated (DKIM or DMARC) for your domain: %(why)s"), why=verdict.how
+        )
 
 
 def _run_commands(

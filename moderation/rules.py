@@ -45,10 +45,11 @@ class Check:
     space: SpaceConfig | None  # None for mail to hubmail itself (moderation replies)
     domain: str
     now: dt.datetime
-    trusted: bool = False  # the sender was trusted in this space by `approve trust`
+    trusted: bool = False  # trusted in this space (`approve trust`), its From domain authenticated
     question: int | None = None  # the question addressed (S+qN), or its thread's
     is_reply: bool = False  # answers a post already in the space
     role: str | None = None  # the sender's role in the space (archive.members.role_of)
+    unauthenticated: str = ""  # a trusted address, but why its From domain is not authenticated
 
 
 def loop(check: Check) -> str | None:
@@ -207,6 +208,14 @@ def late(check: Check) -> str | None:
 def sender_unclear(check: Check) -> str | None:
     problem = check.message.from_problem
     return Reason(N_("sender unclear (%(problem)s)"), problem=problem) if problem else None
+
+
+def trusted_but_unauthenticated(check: Check) -> str | None:
+    """A trusted address in From proves nothing by itself: such a post is held, and says why."""
+    if not check.unauthenticated:
+        return None
+    why = check.unauthenticated
+    return Reason(N_("trusted sender, but this message is not authenticated (%(why)s)"), why=why)
 
 
 def trusted_sender(check: Check) -> str | None:

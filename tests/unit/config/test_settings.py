@@ -292,12 +292,8 @@ def test_invalid_toml(tmp_path):
             "is not HH:MM",
         ),
         ('secret_key = "s3cret"', "[moderation]\ntoken_days = 0\n", "moderation.token_days", "at least 1"),
-        (
-            'secret_key = "s3cret"',
-            "[moderation]\nrequire_authenticated = true\n",
-            "moderation.trusted_authserv_id",
-            "authserv-id",
-        ),
+        ('secret_key = "s3cret"', '[dns]\nstatic_records = "none.txt"\n', "dns.static_records", "not a file"),
+        ('secret_key = "s3cret"', "[dns]\ntimeout = 0\n", "dns.timeout", "from 0.1 to 30"),
     ],
 )
 def test_each_mistake_names_file_key_and_problem(tmp_path, site, extra, key, problem):

@@ -9,12 +9,14 @@ from sqlmodel import select
 
 from archive.models import CommandMail, Post
 from config.database import session_scope
+from gateway.hub import open_hub
 from gateway.jobs import summaries
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from moderation.models import Decision
 from tests.configs import make_settings
 from tests.moderation_helpers import body, flat, outbox, parse, reply
+from tests.support.dkimkeys import make_key, write_records
 
 NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
 MIA, IVANA = "mia@un.example", "ivana@un.example"
@@ -32,8 +34,8 @@ class Hub:
         self.hub, self.now = hub, NOW
         self.worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: self.now)
 
-    def deliver(self, raw: bytes, to: str, sender: str = "ana@ngo.example") -> None:
-        self.hub.spool.put(Envelope(sender, [to], "smtp", received_at=self.now.isoformat()), raw)
+    def deliver(self, raw: bytes, to: str, sender: str = "ana@ngo.example", source: str = "smtp") -> None:
+        self.hub.spool.put(Envelope(sender, [to], source, received_at=self.now.isoformat()), raw)
         self.worker.process_pending()
 
     def post(self, post_id: int = 1) -> Post:
@@ -207,13 +209,27 @@ def test_move_edit_and_approve_in_one_reply(flow):
     assert actions == ["move", "edit", "approve"] and question == 2
 
 
-def test_approve_trust_publishes_the_next_post_at_once(flow):
+def test_approve_trust_publishes_the_next_signed_post_at_once_and_holds_a_forged_one(tmp_path, database):
+    key = make_key(tmp_path / "keys", "ngo.example")
+    flow = Hub(open_hub(make_settings(tmp_path, database=database, extra=static_dns(tmp_path, key))))
+    flow.deliver(POST, "unece-review+q1@hub.example.org")
     address, raw = reply(flow.notices()[MIA], MIA, "approve trust", "r9@un.example")
     flow.deliver(raw, address, MIA)
-    flow.deliver(POST.replace(b"p1@ngo.example", b"p2@ngo.example"), "unece-review@hub.example.org")
+    flow.deliver(key.sign(POST.replace(b"p1@ngo.example", b"p2@ngo.example")), "unece-review@hub.example.org")
     second = flow.post(2)
     assert second.status == "published" and second.decided_by == "trusted sender"
     assert len(flow.notices()) == 2  # no new notice for the trusted post
+    forged = POST.replace(b"p1@ngo.example", b"p3@ngo.example")  # the trusted From, no signature
+    flow.deliver(forged, "unece-review@hub.example.org", sender="evil@evil.example")
+    third = flow.post(3)
+    assert third.status == "held"
+    assert "trusted sender, but this message is not authenticated (no DKIM signature)" in third.notes
+
+
+def static_dns(folder, *keys) -> str:
+    """[dns] answering only from a static file that publishes these keys."""
+    write_records(folder / "dns.txt", list(keys))
+    return '[dns]\nstatic_records = "dns.txt"\nsystem_resolver = false\n'
 
 
 def test_help_and_empty_replies_get_the_command_list(flow):
@@ -226,19 +242,31 @@ def test_help_and_empty_replies_get_the_command_list(flow):
     assert flow.post().status == "held"
 
 
-def test_require_authenticated(tmp_path, database):
-    from gateway.hub import open_hub
-
+def test_require_authenticated_believes_our_mta_only_behind_it_and_verifies_dkim_itself(tmp_path, database):
+    key = make_key(tmp_path / "keys", "un.example")
     extra = '[moderation]\nrequire_authenticated = true\ntrusted_authserv_id = "mx.hub.example.org"\n'
-    flow = Hub(open_hub(make_settings(tmp_path, database=database, extra=extra)))
+    flow = Hub(open_hub(make_settings(tmp_path, database=database, extra=extra + static_dns(tmp_path, key))))
     flow.deliver(POST, "unece-review@hub.example.org")
     forged = "Authentication-Results: evil.example; dkim=pass header.d=un.example\r\n"
     address, raw = reply(flow.notices()[MIA], MIA, "approve", "a1@un.example", extra=forged)
-    flow.deliver(raw, address, MIA)
+    flow.deliver(raw, address, MIA, source="lmtp")
     assert flow.post().status == "held"
-    good = "Authentication-Results: mx.hub.example.org; dkim=pass header.d=un.example\r\n"
-    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a2@un.example", extra=good)
-    flow.deliver(raw, address, MIA)
+    ours = "Authentication-Results: mx.hub.example.org; dkim=pass header.d=un.example\r\n"
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a2@un.example", extra=ours)
+    flow.deliver(raw, address, MIA, source="smtp")  # hubmail is the MX: the sender wrote it
+    assert flow.post().status == "held"
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a3@un.example")
+    flow.deliver(key.sign(raw), address, MIA, source="smtp")
+    assert flow.post().status == "published"
+
+
+def test_our_mtas_authentication_results_count_behind_it(tmp_path, database):
+    extra = '[moderation]\nrequire_authenticated = true\ntrusted_authserv_id = "mx.hub.example.org"\n'
+    flow = Hub(open_hub(make_settings(tmp_path, database=database, extra=extra)))
+    flow.deliver(POST, "unece-review@hub.example.org")
+    ours = "Authentication-Results: mx.hub.example.org; dkim=pass header.d=un.example\r\n"
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "a2@un.example", extra=ours)
+    flow.deliver(raw, address, MIA, source="lmtp")
     assert flow.post().status == "published"
 
 
@@ -291,8 +319,6 @@ def test_mail_to_the_owner_address_reaches_each_moderator_once(flow):
 
 
 def test_notices_are_in_the_spaces_working_language_and_english_commands_still_work(tmp_path, database):
-    from gateway.hub import open_hub
-
     extra = """
 [[spaces]]
 slug = "revue"
@@ -336,8 +362,6 @@ def test_a_moderator_added_by_the_members_command_is_a_whole_moderator(hub):
 
 
 def test_one_message_to_two_spaces_owners_reaches_both(tmp_path, database):
-    from gateway.hub import open_hub
-
     extra = '\n[[spaces]]\nslug = "second"\ntitle = "Second"\nmoderators = ["sam@un.example"]\n'
     hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
     flow = Hub(hub)
