@@ -19,6 +19,7 @@ comes from one machine state. Mailman runs by ../shared/peer-bench/bench_mailman
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -39,8 +40,6 @@ MAILMAN_MODE = {"hold": "hold", "accept": "accept", "digest": "digestonly"}
 
 
 def main() -> None:
-    if Path(sys.executable).parent != HUBMAIL.parent:  # dkimpy, to sign the corpus, is in hubmail's venv
-        os.execv(HUBMAIL.with_name("python"), [str(HUBMAIL.with_name("python")), __file__, *sys.argv[1:]])
     args = _arguments()
     _install()
     sys.path.insert(0, str(HARNESS))
@@ -238,28 +237,12 @@ class Probe:
 
 
 def _signed(scratch: Path, messages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """Each message signed for its From domain with one key made here, published for every domain
-    in the static records file the hub's [dns] reads."""
-    import email.utils
-
-    import dkim
-
-    subprocess.run(
-        [str(HUBMAIL.with_name("dknewkey")), "bench"], cwd=scratch, check=True, capture_output=True
-    )
-    key, record = (scratch / "bench.key").read_bytes(), (scratch / "bench.dns").read_text().strip()
-    signed, domains = [], set()
-    for sender, raw in messages:
-        head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
-        found = re.search(r"^From:(.*(?:\r\n[ \t].*)*)", head, re.MULTILINE | re.IGNORECASE)
-        domain = email.utils.parseaddr(found[1] if found else "")[1].rpartition("@")[2].lower()
-        headers = [b"from", b"to", b"subject", b"date", b"message-id"]
-        signature = dkim.sign(raw, b"bench", domain.encode(), key, include_headers=headers) if domain else b""
-        signed.append((sender, signature + raw))
-        domains.add(domain)
-    lines = [f'bench._domainkey.{domain}. IN TXT "{record}"' for domain in sorted(domains - {""})]
-    (scratch / "dns.txt").write_text("\n".join(lines) + "\n")
-    return signed
+    """The messages signed by bench/sign_corpus.py, in hubmail's venv (dkimpy is there, and this
+    script runs in Mailman's for psutil); it also writes the static records in scratch."""
+    lines = "".join(json.dumps([sender, base64.b64encode(raw).decode()]) + "\n" for sender, raw in messages)
+    signer = [str(HUBMAIL.with_name("python")), str(CHECKOUT / "bench" / "sign_corpus.py"), str(scratch)]
+    out = subprocess.run(signer, input=lines.encode(), capture_output=True, check=True).stdout
+    return [(sender, base64.b64decode(raw)) for sender, raw in map(json.loads, out.splitlines())]
 
 
 def _config(scratch: Path, sink_port: int, lmtp_port: int, web_port: int, personalize: bool) -> Path:
