@@ -11,7 +11,8 @@ from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, op
 # The database layer is imported in the commands: --help stays light.
 
 app = commands(
-    "Trusted senders: known stakeholders whose posts are published at once, trusted before they write."
+    "Trusted senders: known stakeholders whose posts are published at once, trusted before they write"
+    " (when the post is authenticated for the sender's domain: DKIM; otherwise it is held)."
 )
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
 Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
