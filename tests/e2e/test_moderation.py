@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from tests.moderation_helpers import body, parse, reply
+from tests.support.dkimkeys import hub_with_keys, make_key
 from tests.support.hubserver import wait_for
 
 MIA, IVANA, ANA = "mia@un.example", "ivana@un.example", "ana@ngo.example"
@@ -110,7 +111,18 @@ def test_operator_cli_uses_the_same_path(server, sink):
     wait_mail(sink, ANA, "Published")
 
 
-def test_known_stakeholders_trusted_before_they_write_and_a_batch_approved_after_a_meeting(server, sink):
+def test_known_stakeholders_trusted_before_they_write_and_a_batch_approved_after_a_meeting(
+    tmp_path, sink, database
+):
+    key = make_key(tmp_path / "keys", "ngo.example")
+    server = hub_with_keys(tmp_path / "hub", sink.port, [key], database=database)
+    try:
+        _trusted_and_batch_approved(server, sink, key)
+    finally:
+        server.stop()
+
+
+def _trusted_and_batch_approved(server, sink, key) -> None:
     added = server.cli("trusted", "add", "--space", "unece-review", "tia@ngo.example", "TEO@ngo.example")
     assert b"trusted 2 address(es)" in added.stdout
     listed = server.cli("trusted", "list", "--space", "unece-review", "--json").stdout.decode()
@@ -118,7 +130,7 @@ def test_known_stakeholders_trusted_before_they_write_and_a_batch_approved_after
     wrong = server.cli("trusted", "list", "--space", "nowhere", check=False)
     assert wrong.returncode == 2 and b"unece-review" in wrong.stderr  # names the spaces there are
     raw = b"From: tia@ngo.example\r\nSubject: Known\r\nMessage-ID: <t1@ngo.example>\r\n\r\nText\r\n"
-    send(server, "tia@ngo.example", "unece-review+q1@hub.example.org", raw)
+    send(server, "tia@ngo.example", "unece-review+q1@hub.example.org", key.sign(raw))  # trust needs DKIM
     for n in range(3):
         raw = f"From: {ANA}\r\nSubject: Held {n}\r\nMessage-ID: <h{n}@ngo.example>\r\n\r\nText\r\n".encode()
         send(server, ANA, "unece-review+q1@hub.example.org", raw)

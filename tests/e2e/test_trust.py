@@ -9,13 +9,12 @@ import pytest
 from tests.e2e.test_moderation import send, wait_mail
 from tests.e2e.test_postfix import send_through
 from tests.moderation_helpers import body, reply
-from tests.support.dkimkeys import make_key, write_records
+from tests.support.dkimkeys import hub_with_keys, make_key
 from tests.support.hubserver import HubServer, Sink, wait_for
 from tests.support.postfix import throwaway_postfix
 
 MIA, IVANA, TIA = "mia@un.example", "ivana@un.example", "tia@ngo.example"
 SPACE = "unece-review@hub.example.org"
-STATIC_DNS = '[dns]\nstatic_records = "dns.txt"\nsystem_resolver = false\n'
 REQUIRE = '[moderation]\nrequire_authenticated = true\ntrusted_authserv_id = "mx.hub.example.org"\n'
 # What a sender writes to pass for our own MTA's verdict (RFC 8601 section 5 says: remove them).
 FORGED_RESULTS = (
@@ -34,12 +33,6 @@ POSTFIX_STRIP = (
 def keys(tmp_path_factory):
     folder = tmp_path_factory.mktemp("keys")
     return {domain: make_key(folder, domain) for domain in ("ngo.example", "evil.example", "un.example")}
-
-
-def hub_with_keys(folder, sink, keys, extra: str = "", **options) -> HubServer:
-    folder.mkdir(parents=True)
-    write_records(folder / "dns.txt", list(keys.values()))
-    return HubServer(folder, sink.port, extra=STATIC_DNS + extra, **options).start()
 
 
 def post(message_id: str, sender: str = TIA, text: str = "One-stop shops in three cities.") -> bytes:
@@ -62,7 +55,7 @@ def status_of(server: HubServer, message_id: str) -> dict:
 def test_a_trusted_address_in_from_is_not_enough_without_an_aligned_dkim_signature(tmp_path, keys):
     ngo, evil = keys["ngo.example"], keys["evil.example"]
     with Sink() as sink:
-        server = hub_with_keys(tmp_path / "hub", sink, keys)
+        server = hub_with_keys(tmp_path / "hub", sink.port, list(keys.values()))
         try:
             send(server, TIA, SPACE, ngo.sign(post("first")))
             notice = wait_mail(sink, MIA, "held for moderation")[0]
@@ -96,7 +89,7 @@ def test_a_trusted_address_in_from_is_not_enough_without_an_aligned_dkim_signatu
 def test_sender_written_authentication_results_do_not_authenticate_a_moderator(tmp_path, keys):
     """hubmail is the MX (protocol smtp): every Authentication-Results came from outside."""
     with Sink() as sink:
-        server = hub_with_keys(tmp_path / "hub", sink, keys, extra=REQUIRE)
+        server = hub_with_keys(tmp_path / "hub", sink.port, list(keys.values()), extra=REQUIRE)
         try:
             send(server, TIA, SPACE, post("held"))
             notice = wait_mail(sink, MIA, "held for moderation")[0]
@@ -123,7 +116,9 @@ def test_the_postfix_recipe_strips_authentication_results_claiming_our_mta(tmp_p
     checks = tmp_path / "header_checks"
     checks.write_text(POSTFIX_STRIP)
     with Sink() as sink:
-        server = hub_with_keys(tmp_path / "hub", sink, keys, extra=REQUIRE, protocol="lmtp")
+        server = hub_with_keys(
+            tmp_path / "hub", sink.port, list(keys.values()), extra=REQUIRE, protocol="lmtp"
+        )
         extra = f"header_checks = regexp:{checks}"
         transport = f"lmtp:inet:127.0.0.1:{server.smtp_port}"
         try:

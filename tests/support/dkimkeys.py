@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dkim
 
+STATIC_DNS = '[dns]\nstatic_records = "dns.txt"\nsystem_resolver = false\n'
 DKNEWKEY = str(Path(sys.executable).with_name("dknewkey"))
 SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"in-reply-to", b"references")
 
@@ -45,3 +46,12 @@ def write_records(path: Path, keys: list[DkimKey]) -> Path:
     """The [dns] static_records file that publishes these keys."""
     path.write_text("; keys made by the test\n" + "".join(key.zone_line() + "\n" for key in keys))
     return path
+
+
+def hub_with_keys(folder: Path, sink_port: int, keys: list[DkimKey], extra: str = "", **options):
+    """A running hub that finds these keys, and only these, when it verifies DKIM."""
+    from tests.support.hubserver import HubServer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_records(folder / "dns.txt", keys)
+    return HubServer(folder, sink_port, extra=STATIC_DNS + extra, **options).start()
