@@ -73,14 +73,10 @@ def end_session(secret: str, session: Session, cookie: str | None, now: dt.datet
 def _genuine(secret: str, session: Session, token: str, kind: str, now: dt.datetime) -> SignIn | None:
     """The sign-in row a token names, only when the token is ours, of that kind, and unexpired."""
     try:
-        claims = peek(token)
-    except InvalidToken:
-        return None
-    row = session.get(SignIn, claims.target) if claims.kind == kind else None
-    if row is None:
-        return None
-    try:
-        check_token(secret, token, row.address, now)
+        row = session.get(SignIn, peek(token, kinds=(kind,)).target)
+        if row is None:
+            return None
+        check_token(secret, token, row.address, now, kinds=(kind,))
     except InvalidToken:
         return None
     return row

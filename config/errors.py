@@ -34,8 +34,11 @@ class Reason(str):
         return sentence
 
     def said(self, gettext) -> str:
+        """Values that are Reasons themselves are said in the same language."""
         translated = gettext(self.msgid)
-        return translated % self.values if self.values else translated
+        if not self.values:
+            return translated
+        return translated % {name: said(value, gettext) for name, value in self.values.items()}
 
 
 def said(text: str, gettext) -> str:

@@ -72,6 +72,7 @@ class OutboundSettings:
 @dataclass(frozen=True)
 class ModerationSettings:
     token_days: int
+    edit_days: int
     require_authenticated: bool
     trusted_authserv_id: str
     inform_others: str
@@ -266,8 +267,9 @@ def _check_moderation(file: str, moderation: ModerationSettings) -> None:
         raise ConfigError(file, "moderation.inform_others", "must be mail or summary")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", moderation.summary_time):
         raise ConfigError(file, "moderation.summary_time", f"{moderation.summary_time!r} is not HH:MM")
-    if moderation.token_days < 1:
-        raise ConfigError(file, "moderation.token_days", "must be at least 1")
+    for key in ("token_days", "edit_days"):
+        if getattr(moderation, key) < 1:
+            raise ConfigError(file, f"moderation.{key}", "must be at least 1")
 
 
 def _check_digest(file: str, digest: DigestSettings) -> None:

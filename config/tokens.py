@@ -14,9 +14,10 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from config.errors import N_, Refusal
+from config.errors import N_, Reason, Refusal
 
 TOKEN = re.compile(r"^([hscubla])([0-9a-z]{1,12})-([0-9a-z]{1,10})-([a-z2-7]{26})$")
 # hold notice, moderators' summary, subscription confirmation, unsubscribe link, bounce (VERP),
@@ -32,13 +33,26 @@ KINDS = {
 }
 
 
+# What each kind is for, said when a token of one kind is offered where another is wanted (issue 14:
+# a bounce or sign-in token issued to a moderator must never pass as a reply to a hold notice).
+USES = {
+    "hold": Reason(N_("replying to a hold notice")),
+    "summary": Reason(N_("replying to a summary of holds")),
+    "confirm": Reason(N_("confirming a subscription")),
+    "unsubscribe": Reason(N_("leaving a space")),
+    "bounce": Reason(N_("reporting undelivered mail")),
+    "signin": Reason(N_("signing in")),
+    "session": Reason(N_("a signed-in session")),
+}
+
+
 class InvalidToken(Refusal):
     """The token is malformed, forged, for someone else, or expired; the reason says which."""
 
 
 @dataclass(frozen=True)
 class Claims:
-    kind: str  # hold | summary
+    kind: str  # one of KINDS' values
     target: int  # a post id (hold) or a space id (summary)
     expires: dt.datetime
 
@@ -67,19 +81,29 @@ def make_token(
     return f"{body}-{_mac(secret, body, moderator, binding)}"
 
 
-def peek(token: str) -> Claims:
-    """What a token claims to be, before anyone has checked it (to look up its binding)."""
+def peek(token: str, *, kinds: Collection[str]) -> Claims:
+    """What a token claims to be, before anyone has checked it (to look up its binding); InvalidToken
+    unless it is of one of `kinds`, the ones the caller accepts."""
     match = TOKEN.match(token.strip().lower())
     if not match:
         raise InvalidToken(N_("this address is not one we issued"))
     letter, target, expiry, _ = match.groups()
     when = dt.datetime.fromtimestamp(int(expiry, 36), dt.UTC)
-    return Claims(KINDS[letter], int(target, 36), when)
+    claims = Claims(KINDS[letter], int(target, 36), when)
+    if claims.kind not in kinds:
+        use, wanted = USES[claims.kind], USES[next(iter(kinds))]
+        raise InvalidToken(
+            N_("this address or link is for %(use)s, not for %(wanted)s"), use=use, wanted=wanted
+        )
+    return claims
 
 
-def check_token(secret: str, token: str, moderator: str, now: dt.datetime, binding: str = "") -> Claims:
-    """The claims of a genuine, unexpired token issued to `moderator`; InvalidToken otherwise."""
-    claims = peek(token)
+def check_token(
+    secret: str, token: str, moderator: str, now: dt.datetime, binding: str = "", *, kinds: Collection[str]
+) -> Claims:
+    """The claims of a genuine, unexpired token of one of `kinds` issued to `moderator`; InvalidToken
+    otherwise."""
+    claims = peek(token, kinds=kinds)
     body, _, mac = token.strip().lower().rpartition("-")
     if not hmac.compare_digest(mac, _mac(secret, body, moderator, binding)):
         raise InvalidToken(N_("this reply address was not issued to you for this message"))

@@ -28,11 +28,11 @@ def handle_bounce(mail: Mailing, session: Session, token: str, raw: bytes, hard:
     if mail.settings.space(token) is not None:
         return _space_bounce(mail, session, token, raw)
     try:
-        claims = peek(token)
-        subscriber = session.get(Subscriber, claims.target) if claims.kind == "bounce" else None
+        claims = peek(token, kinds=("bounce",))
+        subscriber = session.get(Subscriber, claims.target)
         if subscriber is None:
             raise InvalidToken(N_("names no subscriber"))
-        check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now)
+        check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now, kinds=("bounce",))
     except InvalidToken as exc:
         return f"ignored bounce: {exc}"
     return _score(mail, session, subscriber, _is_hard(raw) if hard is None else hard)

@@ -25,6 +25,7 @@ from digest.models import MODES, Subscriber
 from digest.roster import find_subscriber
 
 CONFIRM_DAYS = 7
+SUBSCRIPTION = ("confirm", "unsubscribe")  # the kinds of token a -request reply or link may carry
 MAX_LINES = 5  # a request is a few command lines; a letter to -request gets the help
 
 
@@ -226,11 +227,12 @@ def _language_of(mail: Mailing, space: Space, subscriber: Subscriber | None) -> 
 def apply_token(mail: Mailing, session: Session, space: Space, token: str) -> str:
     """Confirm a subscription or an unsubscription (by reply or web link): "confirm" or "unsubscribe"
     for what was done; InvalidToken if the token is not genuine."""
-    claims = peek(token)
+    claims = peek(token, kinds=SUBSCRIPTION)
     subscriber = session.get(Subscriber, claims.target)
-    if subscriber is None or subscriber.space_id != space.id or claims.kind not in ("confirm", "unsubscribe"):
+    if subscriber is None or subscriber.space_id != space.id:
         raise InvalidToken(N_("this link names no subscription here"))
-    check_token(mail.settings.site.secret_key, token, subscriber.address, mail.now, claims.kind)
+    secret = mail.settings.site.secret_key
+    check_token(secret, token, subscriber.address, mail.now, claims.kind, kinds=SUBSCRIPTION)
     if claims.kind == "confirm":
         if subscriber.status != "active":
             subscriber.status, subscriber.confirmed_at = "active", mail.now

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from config import Settings
-from config.tokens import InvalidToken, peek
+from config.tokens import KINDS, InvalidToken, peek
 
 QUESTION = re.compile(r"^q([1-9][0-9]{0,2})$")
 
@@ -46,9 +46,10 @@ def route(address: str, settings: Settings) -> Route:
 
 
 def _check_form(token: str) -> None:
-    """Only the form: whether a token is genuine is for the worker to say, by mail."""
+    """Only the form: whether a token is genuine, and of the kind wanted, is for the worker to say, by
+    mail (a refusal at RCPT would reach the moderator only as a bounce)."""
     try:
-        peek(token)
+        peek(token, kinds=KINDS.values())
     except InvalidToken as exc:
         raise Unroutable(str(exc)) from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -29,16 +30,31 @@ class Actor:
     address: str
     source: str  # "email <message-id>" or "cli"
 
+    @property
+    def by_mail(self) -> bool:
+        return self.source.startswith("email ")
+
 
 def apply(mod: Moderation, session: Session, post: Post, command: Command, actor: Actor) -> Result:
     """Carry out one command on one post."""
     if command.verb in FINAL:
         return _decide(mod, session, post, command, actor)
+    if command.verb in (Verb.MOVE, Verb.EDIT) and _too_late(mod, post, actor):
+        return Result(Outcome.TOO_LATE, post.id, post.subject, at=post.decided_at, verb=command.verb)
     if command.verb == Verb.MOVE:
         return _move(session, post, command.question, actor, mod)
     if command.verb == Verb.EDIT:
         return _edit(session, post, command.text, actor, mod)
     return Result(Outcome.NOT_APPLICABLE, post.id, verb=command.verb)
+
+
+def _too_late(mod: Moderation, post: Post, actor: Actor) -> bool:
+    """A reply may edit or move a post only for edit_days after its decision: the reply address lasts
+    token_days, and a replayed old reply once rewrote a post public for weeks (issue 14)."""
+    decided = post.decided_at or post.published_at
+    if not actor.by_mail or decided is None:
+        return False
+    return mod.now > decided + dt.timedelta(days=mod.settings.moderation.edit_days)
 
 
 def _decide(mod: Moderation, session: Session, post: Post, command: Command, actor: Actor) -> Result:

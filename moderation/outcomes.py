@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     OTHER_POST = "another post's notice"
     NO_SUCH_POST = "no such post"
     NAME_THE_POST = "name the post"
+    TOO_LATE = "too late by mail"
 
 
 CHANGES = {Outcome.DECIDED, Outcome.MOVED, Outcome.EDITED, Outcome.UNTRUSTED}
@@ -39,7 +40,7 @@ class Result:
     chars: int = 0  # edited
     address: str = ""  # trusted, untrusted
     trusted: bool = False  # approve trust
-    verb: str = ""  # not applicable, name the post
+    verb: str = ""  # not applicable, name the post, too late by mail
     target: int | None = None  # another post's notice: the post it is about
 
     @property

@@ -20,6 +20,8 @@ from moderation.outcomes import Outcome, Result
 from moderation.rules import Check
 from moderation.sentences import describe
 
+MODERATION = ("hold", "summary")  # the kinds of token a moderator's reply may carry
+
 
 def handle_reply(
     mod: Moderation,
@@ -60,12 +62,13 @@ def _act(
     sender = message.from_addr
     if not sender:
         raise Refusal(N_("we could not tell who sent it (%(problem)s)"), problem=message.from_problem)
-    claims = peek(token)
+    claims = peek(token, kinds=MODERATION)
     target = session.get(Post, claims.target) if claims.kind == "hold" else None
     space = session.get(Space, target.space_id if target else claims.target)
     if space is None:
         raise InvalidToken(N_("it names nothing we know"))
-    check_token(mod.settings.site.secret_key, token, sender, mod.now, target.raw_sha256 if target else "")
+    binding = target.raw_sha256 if target else ""
+    check_token(mod.settings.site.secret_key, token, sender, mod.now, binding, kinds=MODERATION)
     config = mod.settings.space(space.slug)
     if config is None or sender not in moderators_of(session, config):
         raise Refusal(N_("%(sender)s is not a moderator of this space"), sender=sender)

@@ -57,6 +57,10 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
             text = words.gettext("#%(id)s: this notice is about #%(target)s only; reply to its own notice")
         case Outcome.NO_SUCH_POST:
             text = words.gettext("#%(id)s: no such post in this space")
+        case Outcome.TOO_LATE:
+            text = words.gettext(
+                "#%(id)s: too late to %(verb)s it by mail (decided %(when)s); nothing changed"
+            )
         case Outcome.NAME_THE_POST:
             text = words.gettext("%(verb)s: name the post, e.g. %(verb)s 12")
         case _:

@@ -403,3 +403,17 @@ def test_a_person_whose_name_merely_resembles_a_machine_still_gets_a_receipt(hub
     post = b"From: Bounce Lab <info@bouncelab.example>\r\nSubject: Hi\r\nMessage-ID: <m2@x>\r\n\r\nHi\r\n"
     flow.deliver(post, "unece-review+q1@hub.example.org", sender="info@bouncelab.example")
     assert [r.recipient for r in outbox(hub, "receipt-received")] == ["info@bouncelab.example"]
+
+
+@pytest.mark.parametrize("days, changed", [(6, True), (8, False)])
+def test_edit_and_move_by_mail_end_edit_days_after_the_decision(flow, days, changed):
+    address, raw = reply(flow.notices()[MIA], MIA, "approve", "w1@un.example")
+    flow.deliver(raw, address, MIA)
+    flow.now += dt.timedelta(days=days)  # the reply address itself lasts token_days (30)
+    text = "move q2\nedit\n---begin---\nRewritten.\n---end---"
+    flow.deliver(reply(flow.notices()[MIA], MIA, text, "w2@un.example")[1], address, MIA)
+    post = flow.post()
+    assert (post.body_text == "Rewritten.", post.question_id == 2) == (changed, changed)
+    if not changed:
+        results = body(outbox(flow.hub, "moderation-results")[-1].raw)
+        assert "#1: too late to move it by mail" in flat(results) and "too late to edit" in flat(results)
