@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
+from archive.hidden import ROOT, VOID_TAGS, child_box, inline_styles
+
 MAX_CHARS = 65_536
 # mail-parser-reply knows these clients' quote headers; Russian, which it lacks, is added below.
 LANGUAGES = ["en", "fr", "es", "de", "it", "nl", "pl", "sv", "da", "cs"]
@@ -25,42 +27,64 @@ HTML_QUOTE_START = re.compile(
     r"AppleOriginalContents|yahoo_quoted",
     re.IGNORECASE,
 )
-BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "hr"}
+BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "table",
+    "hr",
+    "details",
+    "summary",
+}
 
 
 class _TextOfHtml(HTMLParser):
-    """Visible text with line breaks at blocks; stops at the first quote marker or blockquote."""
+    """Visible text with line breaks at blocks; stops at the first quote marker or blockquote.
+
+    Reads markup as css-inline wrote it back (archive.hidden.inline_styles): every element closed
+    where a browser closes it, its stylesheet rules in its style attribute."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skip_depth = 0
+        self.boxes = [ROOT]
         self.stopped = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         marker = " ".join(value or "" for _, value in attrs)
         if tag == "blockquote" or HTML_QUOTE_START.search(marker) or (tag == "hr" and self.parts):
             self.stopped = True
-        if tag in ("style", "script", "head", "title"):
-            self.skip_depth += 1
+        if tag not in VOID_TAGS:
+            self.boxes.append(child_box(self.boxes[-1], tag, attrs))
         if tag in BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head", "title") and self.skip_depth:
-            self.skip_depth -= 1
+        open_tags = [box.tag for box in self.boxes]
+        if tag in open_tags[1:]:
+            del self.boxes[len(open_tags) - 1 - open_tags[::-1].index(tag) :]
         if tag in BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.stopped and not self.skip_depth:
+        if not self.stopped and not self.boxes[-1].text_hidden:
             self.parts.append(data)
 
 
 def html_to_text(html: str) -> str:
+    """The text a mail client shows of an HTML part, hidden elements left out (archive.hidden)."""
     parser = _TextOfHtml()
     try:
-        parser.feed(html[:MAX_CHARS])
+        parser.feed(inline_styles(html[:MAX_CHARS]))
         parser.close()
     except (AssertionError, ValueError):  # hopelessly broken markup: keep what was read
         pass
