@@ -1,7 +1,7 @@
 """Exported files that are stored bytes: /raw, attachments, and mbox downloads, read a batch a query.
 
 The same bytes as the app serves (tests/unit/archive/test_export.py compares them), without a
-request per file: /raw and attachments are what the record holds, mbox files are archive.feeds'
+request per file: /raw (as published) and attachments are what the record holds, mbox files are archive.feeds'
 mboxrd gzipped as it gzips them.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from archive import site, urls
 from archive.attachments import blob_path
+from archive.edits import PUBLIC_RAW
 from archive.feeds import mbox_gz
 from archive.models import Post
 from archive.visibility import gives_raw_mail
@@ -25,14 +26,14 @@ if TYPE_CHECKING:
 
 # The same function remembered: a post's hash is asked for on each of its pages and files.
 message_hash = functools.lru_cache(maxsize=1 << 17)(urls.message_hash)
-IN_MBOX = (Post.thread_id, Post.question_id, Post.received_at, Post.from_addr, Post.raw)
+IN_MBOX = (Post.thread_id, Post.question_id, Post.received_at, Post.from_addr, PUBLIC_RAW)
 
 
 def raws(page: Context, ids: list[int]) -> Iterable[tuple]:
-    """handlers.raw: the stored bytes as they came, never for a private space."""
+    """handlers.raw: the message as published (archive.edits), never for a private space."""
     if not gives_raw_mail(page.space):
         return
-    query = select(Post.id, Post.raw).where(*_published(page), Post.id.in_(ids))
+    query = select(Post.id, PUBLIC_RAW).where(*_published(page), Post.id.in_(ids))
     yield from page.session.connection().execute(query)
 
 

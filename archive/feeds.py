@@ -38,9 +38,9 @@ def atom(space: Space, posts: list[Post], base_url: str, title: str, self_url: s
 
 
 def mbox_gz(posts: Iterable[Post]) -> bytes:
-    """The original bytes of each post, in order, as an mboxrd file (From_ lines quoted), gzipped:
-    the export's copy, byte for byte what the web streams (deflate's output does not depend on
-    how its input is cut)."""
+    """The bytes of each post as published (archive.edits), in order, as an mboxrd file (From_
+    lines quoted), gzipped: the export's copy, byte for byte what the web streams (deflate's
+    output does not depend on how its input is cut)."""
     return b"".join(mbox_gz_stream([[(p.from_addr, p.received_at, p.raw) for p in posts]]))
 
 

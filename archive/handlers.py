@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from archive import site
 from archive.attachments import blob_path
+from archive.edits import public_raw
 from archive.pages import SAFE_HEADERS, Archive, NotFound
 from archive.visibility import gives_raw_mail, readable_spaces
 from config.calendar import moment
@@ -108,7 +109,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
             row, post = _post(session, request)
             if not gives_raw_mail(row):
                 raise NotFound
-            return Response(post.raw, media_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
+            return Response(public_raw(post), media_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
 
     def attachment(request: Request) -> Response:
         with session_scope(archive.engine) as session:

@@ -100,6 +100,9 @@ class Post(SQLModel, table=True):
     language: str = Field(
         default="", sa_column=Column(String(16), nullable=False, server_default="", index=True)
     )
+    # After a moderators' edit: the message as published (archive.edits), and when; raw stays as it came.
+    edited_raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    edited_at: dt.datetime | None = _optional_when()
 
 
 class Member(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
+from archive.edits import PUBLIC_RAW
 from archive.models import Post, PostStatus, Question, Space
 from archive.threads import Node, build_threads, flatten
 from archive.visibility import Viewer, may_read
@@ -20,7 +21,7 @@ from config.spaces import SpaceConfig
 PUBLISHED = PostStatus.PUBLISHED
 # Pages show display_html: the raw bytes and the unsanitized HTML stay in the database unless
 # asked for (/raw and mbox load them on access).
-LIGHT_FOR_PAGES = (defer(Post.raw), defer(Post.body_html))
+LIGHT_FOR_PAGES = (defer(Post.raw), defer(Post.edited_raw), defer(Post.body_html))
 
 
 @dataclass
@@ -145,11 +146,11 @@ def newest(session: Session, space_id: int, question_id: int | None = None, limi
 def raw_in_batches(
     engine, space_id: int, question_id: int | None = None, thread_id: int | None = None, size: int = 500
 ) -> Iterator[list[tuple]]:
-    """(from, received_at, raw) of the published posts in order, `size` at a time, each batch read
-    in a short session of its own (a slow download holds no transaction open)."""
+    """(from, received_at, raw as published) of the published posts in order, `size` at a time,
+    each batch read in a short session of its own (a slow download holds no transaction open)."""
     last = None
     while True:
-        query = select(Post.from_addr, Post.received_at, Post.raw, Post.id).where(
+        query = select(Post.from_addr, Post.received_at, PUBLIC_RAW, Post.id).where(
             Post.space_id == space_id, Post.status == PUBLISHED
         )
         if question_id is not None:

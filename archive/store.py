@@ -18,7 +18,8 @@ from archive.replytext import html_to_text
 from archive.urls import message_hash
 
 THREAD_STATUSES = (PostStatus.HELD, PostStatus.PUBLISHED)
-LIGHT = [defer(Post.raw), defer(Post.body_text), defer(Post.body_html), defer(Post.display_html)]
+LIGHT = [defer(Post.raw), defer(Post.edited_raw), defer(Post.body_text), defer(Post.body_html),
+         defer(Post.display_html)]  # fmt: skip
 
 
 # Asked of every new message: written once, run with values (a sixth of building them each time).

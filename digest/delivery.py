@@ -36,7 +36,8 @@ def due_posts(session: Session, subscriber: Subscriber) -> list[Post]:
 
 def _posts_after(session: Session, space_id: int, cursor: tuple[dt.datetime, int] | None) -> list[Post]:
     query = select(Post).where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED)
-    query = query.options(defer(Post.raw))  # the copies are made from the text, never the raw mail
+    # The copies are made from the text, never the raw mail.
+    query = query.options(defer(Post.raw), defer(Post.edited_raw))
     if cursor is not None:
         query = query.where(
             or_(

@@ -138,3 +138,25 @@ def summary(
 
     now = dt.datetime.fromisoformat(at).astimezone(dt.UTC) if at else utcnow()
     typer.echo(f"queued {summaries(hub_from(config), now)} summary message(s)")
+
+
+@app.command()
+def original(
+    post_id: PostId,
+    published: Annotated[bool, typer.Option(help="The message as the public gets it instead.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Write a post's message as it came to standard output (after an edit, the public gets the
+    moderators' text instead: --published)."""
+    import sys
+
+    from archive.edits import public_raw
+    from archive.models import Post
+    from config.database import session_scope
+
+    with session_scope(hub_from(config).engine) as session:
+        post = session.get(Post, post_id)
+        if post is None:
+            typer.echo(f"hubmail: no post {post_id}", err=True)
+            raise typer.Exit(1)
+        sys.stdout.buffer.write(public_raw(post) if published else post.raw)

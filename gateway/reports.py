@@ -132,6 +132,7 @@ def post_dict(post: Post, slug: str, number: int | None, decisions: list[dict]) 
         "decided_by": post.decided_by or None,
         "decided_at": _iso(post.decided_at),
         "published_at": _iso(post.published_at),
+        "edited_at": _iso(post.edited_at),
         "decisions": decisions,
     }
 

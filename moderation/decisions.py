@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from archive.edits import edited_message
 from archive.models import Post, PostStatus, Question
 from archive.publish import prepare_for_display
 from archive.search import index_post
@@ -117,8 +118,10 @@ def _move(session: Session, post: Post, number: int | None, actor: Actor, mod: M
 def _edit(session: Session, post: Post, text: str, actor: Actor, mod: Moderation) -> Result:
     if not text:
         return Result(Outcome.EMPTY_EDIT, post.id, post.subject)
-    # The raw message stays as it came (the record); the shown text is the moderator's.
-    post.body_text, post.body_html = text, ""
+    # The raw message stays as it came (the record); what the public gets, shown or downloaded, is
+    # the moderators' text (issue 14: /raw and the mbox files served the original).
+    post.body_text, post.body_html, post.edited_at = text, "", mod.now
+    post.edited_raw = edited_message(post, text, mod.now, mod.settings.data_path / "attachments")
     session.add(post)
     if post.status == PostStatus.PUBLISHED:
         prepare_for_display(session, post)
