@@ -30,7 +30,7 @@ from config.database import make_engine, session_scope
 SHOWN = [Post.id, Post.space_id, Post.question_id, Post.status, Post.message_id, Post.message_hash,
          Post.from_addr, Post.from_name, Post.subject, Post.sent_at, Post.received_at, Post.published_at,
          Post.parent_message_id, Post.parent_id, Post.thread_id, Post.attachments, Post.display_html,
-         Post.language, Post.is_summary]  # fmt: skip
+         Post.language, Post.is_summary, Post.edited_at]  # fmt: skip
 PUBLISHED = site.PUBLISHED
 THREAD = func.coalesce(Post.thread_id, Post.id)  # as site.question_threads groups a question's posts
 
