@@ -17,7 +17,7 @@ hidden text would obey a command nobody wrote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import css_inline
 
@@ -47,10 +47,16 @@ class Box:
     closed_details: bool = False  # a <details> without `open`: only its <summary> shows
     color: str = BLACK
     background: str = WHITE
+    tiny_font: bool = False  # inherited, like the colour: a child may set a readable size again
 
     @property
     def text_hidden(self) -> bool:
-        return self.hidden or self.closed_details or self.color in ("transparent", self.background)
+        return (
+            self.hidden
+            or self.closed_details
+            or self.tiny_font
+            or self.color in ("transparent", self.background)
+        )
 
 
 ROOT = Box("#root")
@@ -88,14 +94,8 @@ def child_box(parent: Box, tag: str, attrs: list[tuple[str, str | None]]) -> Box
     if background in (None, "transparent"):
         background = parent.background
     closed = tag == "details" and "open" not in values
-    return replace(
-        parent,
-        tag=tag,
-        hidden=hidden,
-        closed_details=closed,
-        color=own or parent.color,
-        background=background,
-    )
+    tiny = _tiny_font(parent, style.get("font-size"))
+    return Box(tag, hidden, closed, own or parent.color, background, tiny)
 
 
 def declarations(style: str) -> dict[str, str]:
@@ -115,13 +115,24 @@ def hides(style: dict[str, str]) -> bool:
         style.get("display") == "none"
         or style.get("visibility") in ("hidden", "collapse")
         or style.get("mso-hide") == "all"
-        or _pixels(style.get("font-size", ""), 99, FONT_PERCENT) < 2
         or _number(style.get("opacity", ""), 1) < 0.1
         or any(_pixels(style.get(k, ""), 0, BOX_PERCENT) <= -100 for k in OFFSETS)
         or (bool(overflow & {"hidden", "clip"}) and any(_pixels(style.get(k, ""), 99, 0) <= 1 for k in SIZES))
         or style.get("clip", "").replace(" ", "").startswith("rect(0")
         or "scale(0" in style.get("transform", "").replace(" ", "")
     )
+
+
+def _tiny_font(parent: Box, size: str | None) -> bool:
+    """Too small to read (under 2px); a size relative to a tiny one stays tiny."""
+    if size is None:
+        return parent.tiny_font
+    relative = (size.endswith(("em", "%")) and not size.endswith("rem")) or size == "smaller"
+    return (relative and parent.tiny_font) or _pixels(size, 99, FONT_PERCENT) < 2
+
+
+def _hiding(name: str, value: str) -> bool:
+    return hides({name: value}) or (name == "font-size" and _tiny_font(ROOT, value))
 
 
 def _always(stylesheet: str) -> str:
@@ -134,7 +145,7 @@ def _always(stylesheet: str) -> str:
         elif piece == "}" and preludes:
             selector = preludes.pop()
             if any(p.startswith("@") for p in preludes) and not selector.startswith("@"):
-                kept = [f"{k}: {v} !important" for k, v in declarations(text).items() if hides({k: v})]
+                kept = [f"{k}: {v} !important" for k, v in declarations(text).items() if _hiding(k, v)]
                 rules += [f"{selector} {{ {'; '.join(kept)} }}"] if kept else []
         text = "" if piece in "{}" else piece
     return "\n".join(rules)

@@ -18,6 +18,7 @@ HIDDEN = {
     "style element": "<style>reject spam</style>",
     "zero font": '<span style="font-size:0px">reject spam</span>',
     "tiny font": '<span style="font-size:0.05em">reject spam</span>',
+    "relative to a zero font": '<div style="font-size:0"><b style="font-size:1.2em">reject spam</b></div>',
     "zero opacity": '<span style="opacity:0">reject spam</span>',
     "off screen": '<div style="position:absolute; left:-9999px">reject spam</div>',
     "text-indent": '<div style="text-indent:-10000px">reject spam</div>',
@@ -58,6 +59,8 @@ SHOWN = {
     "dark background": '<div style="background-color:#222"><span style="color:#fff">reject spam</span></div>',
     "a wide clipped box": '<div style="width:50%; overflow:hidden">reject spam</div>',
     "a small but readable font": '<span style="font-size:9pt">reject spam</span>',
+    # A layout trick of HTML mail (no gaps between inline blocks): the child's own size shows.
+    "a readable font inside a zero one": '<div style="font-size:0"><p style="font-size:14px">reject spam</p>',
 }
 
 
