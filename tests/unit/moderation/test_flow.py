@@ -204,9 +204,11 @@ def test_move_edit_and_approve_in_one_reply(flow):
     assert post.status == "published" and post.body_text == "One-stop shops (contact removed)."
     assert b"City-level one-stop shops." in post.raw  # the original stays on record
     published = parse(post.edited_raw)  # what the public gets (archive.edits)
-    assert published["Message-ID"] == "<p1@ngo.example>" and published["From"] == "Ana Pérez <ana@ngo.example>"
+    assert published["Message-ID"] == "<p1@ngo.example>"
+    assert published["From"] == "Ana Pérez <ana@ngo.example>"
     assert published["X-Hubmail-Edited"] == "Sat, 20 Jan 2024 10:00:00 +0000 by the moderators"
-    assert body(post.edited_raw).strip() == "One-stop shops (contact removed)." and b"City" not in post.edited_raw
+    assert body(post.edited_raw).strip() == "One-stop shops (contact removed)."
+    assert b"City" not in post.edited_raw
     assert post.edited_at == NOW
     with session_scope(flow.hub.engine) as session:
         actions = [d.action for d in session.exec(select(Decision).order_by(Decision.id))]
