@@ -17,13 +17,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.i18n import choose_language
+from archive.origin import SameOrigin
 from archive.signin import COOKIE, viewer_of
 from archive.spaces import title_in
 from archive.urls import message_hash
 from archive.visibility import ANONYMOUS, Viewer, gives_raw_mail
 from config import Settings
 from config.database import utcnow
-from config.errors import said
+from config.errors import N_, Reason, said
 from templates import environment, languages, translations
 
 CSP = (
@@ -110,7 +111,10 @@ def make_app(settings: Settings, engine: Engine, more: Callable | None = None) -
     app = Starlette(
         routes=[*extra, *(Route(path, endpoint) for path, endpoint in pairs)],
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
-        middleware=[Middleware(PrivateWhenSignedIn)],
+        middleware=[
+            Middleware(PrivateWhenSignedIn),
+            Middleware(SameOrigin, base_url=settings.site.base_url, refuse=_cross_site(archive)),
+        ],
     )
     app.state.archive = archive
     return app
@@ -155,6 +159,26 @@ def _not_found(archive: Archive):
         return response
 
     return handler
+
+
+CROSS_SITE = Reason(
+    N_(
+        "This form was sent from another site, so nothing was done. If you meant to send it, "
+        "go back to this site's page, reload it and send it again."
+    )
+)
+
+
+def _cross_site(archive: Archive):
+    def refuse(request: Request) -> Response:
+        language = archive.language(request)
+        response = archive.render(
+            request, "error.html", language, status=403, message=archive.said(CROSS_SITE, language)
+        )
+        response.status_code = 403
+        return response
+
+    return refuse
 
 
 def plain(text: str | bytes, status: int = 200, **headers: str) -> Response:

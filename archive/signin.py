@@ -7,26 +7,24 @@ import datetime as dt
 from sqlalchemy import update
 from sqlmodel import Session
 
+from archive.allowance import may_send, signin_links
 from archive.mailing import Mailing
 from archive.members import viewer_for
 from archive.models import SignIn
-from archive.outgoing import Letter, must_not_answer, queue
+from archive.outgoing import Letter, queue
 from archive.visibility import ANONYMOUS, Viewer
 from config.spaces import is_address
 from config.tokens import InvalidToken, check_token, make_token, peek
 
 LINK_LIFETIME = dt.timedelta(hours=1)
 SESSION_LIFETIME = dt.timedelta(days=30)
-LINKS_PER_DAY = 3
 COOKIE = "hubmail_session"
 
 
 def request_link(mail: Mailing, session: Session, address: str, language: str) -> None:
     """Mail a link to the address; says nothing to the page about whether it went (no probing)."""
     address = address.strip().lower()
-    if not is_address(address) or must_not_answer(
-        session, "signin", address, dt.timedelta(days=1), LINKS_PER_DAY
-    ):
+    if not is_address(address) or not may_send(session, signin_links(mail.settings), address):
         return
     row = SignIn(address=address, created_at=mail.now)
     session.add(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -18,19 +19,20 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
         language = archive.language(request)
         if request.method == "GET":
             return archive.render(request, "signin.html", language, step="ask")
-        form = await request.form()
-        with session_scope(archive.engine) as session:
-            request_link(
-                Mailing.at(archive.settings, utcnow()), session, str(form.get("address", "")), language
-            )
+        form = await request.form()  # then off the event loop: the write may wait for its lock
+        await run_in_threadpool(mail_link, str(form.get("address", "")), language)
         return archive.render(request, "signin.html", language, step="sent")
+
+    def mail_link(address: str, language: str) -> None:
+        with session_scope(archive.engine, writes=True) as session:
+            request_link(Mailing.at(archive.settings, utcnow()), session, address, language)
 
     def confirm(request: Request) -> Response:
         language = archive.language(request)
         token = request.path_params["token"]
         if request.method == "GET":  # a mail scanner opening the link must not use it up
             return archive.render(request, "signin.html", language, step="confirm", token=token)
-        with session_scope(archive.engine) as session:
+        with session_scope(archive.engine, writes=True) as session:
             cookie = use_link(archive.settings.site.secret_key, session, token, utcnow())
         if cookie is None:
             response = archive.render(request, "signin.html", language, step="invalid")
@@ -48,7 +50,7 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
         return response
 
     def sign_out(request: Request) -> Response:
-        with session_scope(archive.engine) as session:
+        with session_scope(archive.engine, writes=True) as session:
             end_session(archive.settings.site.secret_key, session, request.cookies.get(COOKIE), utcnow())
         response = RedirectResponse("/", status_code=303, headers=SAFE_HEADERS)
         response.delete_cookie(COOKIE)

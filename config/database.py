@@ -31,9 +31,16 @@ def make_engine(url: str) -> Engine:
         # SQLAlchemy, not the sqlite3 module, begins transactions: otherwise a SAVEPOINT first in a
         # transaction would begin it, and its RELEASE commit it (the worker stores a batch of
         # messages in one transaction, each in a savepoint).
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(connection) -> None:
+    # A transaction that reads before it writes fails at once ("database is locked") when another
+    # process wrote meanwhile; one begun IMMEDIATE takes the write lock first and waits its turn.
+    writes = connection.get_execution_options().get("writes")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -98,9 +105,12 @@ def _upgrade(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, writes: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises. writes: it will
+    write after reading, beside other processes (a web form): on SQLite it waits for the write lock
+    first instead of failing (PostgreSQL needs nothing)."""
+    bind = engine.execution_options(writes=True) if writes else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -65,6 +65,8 @@ class OutboundSettings:
     timeout: int
     retry_seconds: int
     replies_per_hour: int
+    confirmations_per_day: int
+    signin_links_per_day: int
     maildir: str
     connections: int
 

@@ -4,51 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.mailing import Mailing
+from archive.origin import one_click
 from archive.pages import Archive, NotFound
+from archive.site import readable_space
 from archive.spaces import space_row
+from archive.visibility import may_read
 from config.database import session_scope, utcnow
 from config.tokens import InvalidToken
-from digest.requests import apply_token, web_subscribe
-
-KINDS = ("unsubscribe", "confirm")
+from digest.requests import apply_token, token_subscriber, web_subscribe
 
 
 def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
-    def action(request: Request) -> Response:
-        kind, token = request.path_params["kind"], request.path_params["token"]
-        if kind not in KINDS:
-            raise NotFound
-        with session_scope(archive.engine) as session:
-            # Every space, readable or not: the signed token is the proof, not a session.
-            space = space_row(session, request.path_params["slug"])
-            if space is None:
-                raise NotFound
+    def action(request: Request, kind: str) -> Response:
+        token = request.path_params["token"]
+        mail = Mailing.at(archive.settings, utcnow())
+        with session_scope(archive.engine, writes=request.method == "POST") as session:
+            space = _space_for(archive, request, session, mail, token, kind)
             language = archive.language(request, space.languages)
             if request.method == "GET":  # a link previewer must not unsubscribe anyone: ask first
                 return _page(archive, request, language, space, ask=kind)
             try:
-                done = apply_token(Mailing.at(archive.settings, utcnow()), session, space, token)
+                done = apply_token(mail, session, space, token, (kind,))
             except InvalidToken as exc:
-                response = _page(
-                    archive,
-                    request,
-                    language,
-                    space,
-                    done="refused",
-                    reason=archive.said(exc.reason, language),
-                )
+                reason = archive.said(exc.reason, language)
+                response = _page(archive, request, language, space, done="refused", reason=reason)
                 response.status_code = 400
                 return response
         return _page(archive, request, language, space, done=done)
 
+    def confirm(request: Request) -> Response:
+        return action(request, "confirm")
+
+    @one_click  # RFC 8058: the mail provider's server POSTs here, from no page of ours
+    def unsubscribe(request: Request) -> Response:
+        return action(request, "unsubscribe")
+
     async def subscribe(request: Request) -> Response:
-        form = await request.form()
-        with session_scope(archive.engine) as session:
-            space = space_row(session, request.path_params["slug"])
+        form = await request.form()  # then off the event loop: the write may wait for its lock
+        return await run_in_threadpool(subscribed, request, form)
+
+    def subscribed(request: Request, form) -> Response:
+        with session_scope(archive.engine, writes=True) as session:
+            space = readable_space(session, request.path_params["slug"], archive.viewer(request, session))
             if space is None:
                 raise NotFound
             web_subscribe(
@@ -58,15 +60,30 @@ def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
                 str(form.get("address", "")),
                 str(form.get("mode", "weekly")),
             )
-            return _page(
-                archive,
-                request,
-                archive.language(request, space.languages),
-                space,
-                done="asked",
-            )
+            language = archive.language(request, space.languages)
+            return _page(archive, request, language, space, done="asked")
 
-    return [("/{slug}/subscribe", subscribe, ["POST"]), ("/{slug}/{kind}/{token}", action, ["GET", "POST"])]
+    return [
+        ("/{slug}/subscribe", subscribe, ["POST"]),
+        ("/{slug}/confirm/{token}", confirm, ["GET", "POST"]),
+        ("/{slug}/unsubscribe/{token}", unsubscribe, ["GET", "POST"]),
+    ]
+
+
+def _space_for(archive: Archive, request: Request, session, mail: Mailing, token: str, kind: str):
+    """The space, for a visitor who may read it or who holds a genuine token of `kind` for one of
+    its subscribers (the mailbox that got the link knows the space); NotFound for anyone else, as
+    for a space that does not exist, so that nothing is told of a private space (issue 14)."""
+    space = space_row(session, request.path_params["slug"])
+    if space is None:
+        raise NotFound
+    if may_read(space, archive.viewer(request, session)):
+        return space
+    try:
+        token_subscriber(mail, session, space, token, (kind,))
+    except InvalidToken:
+        raise NotFound from None
+    return space
 
 
 def _page(archive: Archive, request: Request, language: str, space, ask="", done="", reason=""):

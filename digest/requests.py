@@ -9,6 +9,7 @@ from enum import StrEnum
 from babel.support import NullTranslations
 from sqlmodel import Session
 
+from archive.allowance import confirmations, hold_address, may_send
 from archive.commandlines import command_lines, english_words, translated_verbs, verb_table
 from archive.mailing import Mailing
 from archive.members import role_of
@@ -86,6 +87,7 @@ def _commands(mail: Mailing, session: Session, space: Space, message: ParsedMess
     """Each command line in order ("subscribe daily", then "language fr"); one reply for them all."""
     lines = request_lines(message, mail.settings.templates_path)
     address = message.from_addr
+    hold_address(session, address)  # before the subscriber row: the web form takes them in this order
     subscriber = find_subscriber(session, space.id, address)
     said_of: list[Said] = []
     for verb, *args in lines or [["help"]]:
@@ -105,8 +107,10 @@ def _commands(mail: Mailing, session: Session, space: Space, message: ParsedMess
             )
         said_of.append(said)
     asks = {ASKS[s.did] for s in said_of if s.did in ASKS}
-    for kind in sorted(asks):  # once each, in the language the message asked for, if any
-        _ask(mail, session, space, subscriber, kind)
+    asked_by = f"a mail to {space.slug}-request, Message-ID <{message.message_id}>"
+    # Once each, in the language the message asked for, if any; nothing at all past the allowance.
+    if not all([_ask(mail, session, space, subscriber, kind, asked_by) for kind in sorted(asks)]):
+        return f"not answered: {address} had all the confirmation mail allowed for today"
     answers = [s for s in said_of if s.did not in ASKS]
     if answers:
         _answer(mail, session, space, address, subscriber, answers)
@@ -196,8 +200,13 @@ def _language(space: Space, subscriber: Subscriber | None, args: list[str]) -> S
     return Said(Did.LANGUAGE_SET, wanted)
 
 
-def _ask(mail: Mailing, session: Session, space: Space, subscriber: Subscriber, kind: str) -> None:
-    """Double opt-in: only the mailbox itself can say yes, by replying or following the link."""
+def _ask(
+    mail: Mailing, session: Session, space: Space, subscriber: Subscriber, kind: str, asked_by: str
+) -> bool:
+    """Double opt-in: only the mailbox itself can say yes, by replying or following the link.
+    False when the address had its confirmations for the day (archive.allowance): none is sent."""
+    if not may_send(session, confirmations(mail.settings), subscriber.address, asked_by):
+        return False
     expires = mail.now + dt.timedelta(days=CONFIRM_DAYS)
     token = make_token(mail.settings.site.secret_key, kind, subscriber.id, subscriber.address, expires, kind)
     language = _language_of(mail, space, subscriber)
@@ -216,6 +225,7 @@ def _ask(mail: Mailing, session: Session, space: Space, subscriber: Subscriber, 
         reply_to=mail.space_address(space.slug, f"-request+{token}"),
     )
     queue(session, f"request-{kind}", letter, mail.settings.site.domain)
+    return True
 
 
 def _language_of(mail: Mailing, space: Space, subscriber: Subscriber | None) -> str:
@@ -224,23 +234,35 @@ def _language_of(mail: Mailing, space: Space, subscriber: Subscriber | None) -> 
     ]
 
 
-def apply_token(mail: Mailing, session: Session, space: Space, token: str) -> str:
-    """Confirm a subscription or an unsubscription (by reply or web link): "confirm" or "unsubscribe"
-    for what was done; InvalidToken if the token is not genuine."""
-    claims = peek(token, kinds=SUBSCRIPTION)
+def token_subscriber(
+    mail: Mailing, session: Session, space: Space, token: str, kinds: tuple[str, ...] = SUBSCRIPTION
+) -> Subscriber:
+    """The subscriber of this space a genuine confirm or unsubscribe token (of `kinds`) names;
+    InvalidToken otherwise."""
+    claims = peek(token, kinds=kinds)
     subscriber = session.get(Subscriber, claims.target)
     if subscriber is None or subscriber.space_id != space.id:
         raise InvalidToken(N_("this link names no subscription here"))
     secret = mail.settings.site.secret_key
-    check_token(secret, token, subscriber.address, mail.now, claims.kind, kinds=SUBSCRIPTION)
-    if claims.kind == "confirm":
+    check_token(secret, token, subscriber.address, mail.now, claims.kind, kinds=kinds)
+    return subscriber
+
+
+def apply_token(
+    mail: Mailing, session: Session, space: Space, token: str, kinds: tuple[str, ...] = SUBSCRIPTION
+) -> str:
+    """Confirm a subscription or an unsubscription (by reply or web link): "confirm" or "unsubscribe"
+    for what was done; InvalidToken if the token is not genuine."""
+    subscriber = token_subscriber(mail, session, space, token, kinds)
+    kind = peek(token, kinds=kinds).kind
+    if kind == "confirm":
         if subscriber.status != "active":
             subscriber.status, subscriber.confirmed_at = "active", mail.now
             subscriber.cursor_at, subscriber.cursor_id = mail.now, 0  # from now on, nothing older
     else:
         subscriber.status = "left"
     session.add(subscriber)
-    return claims.kind
+    return kind
 
 
 def _confirm(mail: Mailing, session: Session, space: Space, token: str, message: ParsedMessage) -> str:
@@ -309,13 +331,12 @@ def _reply(mail: Mailing, session: Session, space: Space, to: str, subject: str,
 
 
 def web_subscribe(mail: Mailing, session: Session, space: Space, address: str, mode: str) -> None:
-    """The space page's form: the same confirmation mail; the page says the same whatever happens,
-    so it tells nobody who is subscribed, and it sends at most three a day to one address."""
+    """The space page's form: the same confirmation mail, within the same allowance; the page says
+    the same whatever happens, so it tells nobody who is subscribed."""
     address = address.strip().lower()
     if not is_address(address) or mode not in MODES or space.visibility == "private":
         return
-    if must_not_answer(session, "request-confirm", address, dt.timedelta(days=1), 3):
-        return
+    hold_address(session, address)  # from here on: two forms for one address at once make one row
     subscriber = find_subscriber(session, space.id, address)
     if subscriber is not None and subscriber.status == "active":
         return
@@ -323,4 +344,4 @@ def web_subscribe(mail: Mailing, session: Session, space: Space, address: str, m
     subscriber.mode, subscriber.status = mode, "pending"
     session.add(subscriber)
     session.flush()
-    _ask(mail, session, space, subscriber, "confirm")
+    _ask(mail, session, space, subscriber, "confirm", f"the subscribe form of {space.slug}")

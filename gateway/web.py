@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uvicorn
+from starlette.applications import Starlette
 
 from archive.pages import make_app
 from digest.pages import routes as subscription_pages
@@ -10,12 +11,18 @@ from gateway import observe
 from gateway.hub import Hub
 
 
-def web_server(hub: Hub, grace_seconds: int) -> uvicorn.Server:
+def web_app(hub: Hub) -> Starlette:
+    """Every page the web process serves: the archive's, the subscribers', health and metrics."""
+
     def more(archive) -> list:
         return [*observe.routes(hub), *subscription_pages(archive)]
 
+    return make_app(hub.settings, hub.engine, more)
+
+
+def web_server(hub: Hub, grace_seconds: int) -> uvicorn.Server:
     config = uvicorn.Config(
-        make_app(hub.settings, hub.engine, more),
+        web_app(hub),
         lifespan="off",
         log_level="warning",
         access_log=False,

@@ -223,3 +223,28 @@ def test_two_instances_sending_digests_at_once_send_each_once(tmp_path, postgres
         counts = list(pool.map(lambda _: instance(), range(2)))
     assert sorted(counts) == [0, 20]
     assert len(outbox(subs.hub, "digest")) == 20
+
+
+def test_a_private_spaces_links_work_for_their_holder_and_tell_nobody_else_anything(tmp_path, database):
+    from archive.spaces import space_row
+    from digest.headers import unsubscribe_url
+    from tests.configs import PRIVATE_SPACE
+
+    hub = open_hub(make_settings(tmp_path, database=database, extra=PRIVATE_SPACE))
+    with session_scope(hub.engine) as session:
+        space = space_row(session, "inner")
+        roster.add(session, space, "bo@org.example", mode="each", now=NOW)
+        subscriber = roster.find_subscriber(session, space.id, "bo@org.example")
+        path = unsubscribe_url(Mailing.at(hub.settings, NOW), "inner", subscriber).removeprefix(
+            "http://127.0.0.1:8080"
+        )
+    client = TestClient(make_app(hub.settings, hub.engine, subscription_pages))
+    assert "Inner circle" in client.get(path).text  # the mailbox that got the link knows the space
+    unknown = client.get("/nosuch/unsubscribe/" + path.rsplit("/", 1)[1])
+    for forged in (path[:-3] + "aaa", path.replace("/unsubscribe/", "/confirm/")):
+        answer = client.post(forged, data={"List-Unsubscribe": "One-Click"})
+        assert (answer.status_code, answer.content) == (404, unknown.content)
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with session_scope(hub.engine) as session:
+        assert roster.find_subscriber(session, subscriber.space_id, "bo@org.example").status == "left"
+    hub.engine.dispose()
