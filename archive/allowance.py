@@ -36,6 +36,12 @@ def confirmations(settings: Settings) -> Allowance:
     )
 
 
+def request_answers(settings: Settings) -> Allowance:
+    """Answers of S-request@ (help, status, what was done) to one address, in every space: a
+    forged From must not turn them into a stream to a stranger either."""
+    return Allowance("request answer", ("request-reply",), settings.outbound.request_answers_per_day)
+
+
 def signin_links(settings: Settings) -> Allowance:
     return Allowance("sign-in", ("signin",), settings.outbound.signin_links_per_day)
 

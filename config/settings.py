@@ -67,6 +67,7 @@ class OutboundSettings:
     replies_per_hour: int
     confirmations_per_day: int
     signin_links_per_day: int
+    request_answers_per_day: int
     maildir: str
     connections: int
 

@@ -9,12 +9,12 @@ from enum import StrEnum
 from babel.support import NullTranslations
 from sqlmodel import Session
 
-from archive.allowance import confirmations, hold_address, may_send
+from archive.allowance import confirmations, hold_address, may_send, request_answers
 from archive.commandlines import command_lines, english_words, translated_verbs, verb_table
 from archive.mailing import Mailing
 from archive.members import role_of
 from archive.models import Space
-from archive.outgoing import Letter, must_not_answer, queue
+from archive.outgoing import Letter, queue
 from archive.parsing import ParsedMessage
 from archive.spaces import space_row, title_in
 from archive.store import command_seen, record_command
@@ -278,7 +278,7 @@ def _confirm(mail: Mailing, session: Session, space: Space, token: str, message:
 def _answer(
     mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, said: list[Said]
 ) -> None:
-    if must_not_answer(session, "request-reply", to, dt.timedelta(hours=1), 5):
+    if not may_send(session, request_answers(mail.settings), to):
         return
     language = _language_of(mail, space, subscriber)
     words = mail.words(language)
@@ -296,8 +296,8 @@ def _help(
     mail: Mailing, session: Session, space: Space, to: str, subscriber: Subscriber | None, understood: bool
 ) -> str:
     """Every command with the full addresses, and how to take part, in the subscriber's language."""
-    if must_not_answer(session, "request-reply", to, dt.timedelta(hours=1), 5):
-        return "help not sent: five answers this hour"
+    if not may_send(session, request_answers(mail.settings), to):
+        return "help not sent: the address had all the answers allowed for today"
     language = _language_of(mail, space, subscriber)
     config = mail.settings.space(space.slug)
     subject, text = mail.render(

@@ -69,3 +69,16 @@ def test_sign_in_links_for_a_stranger_are_held_to_the_allowance(server, sink):
     wait_for(lambda: settled(server), 60, what="the sign-in mail handed over")
     assert len(to_victim(sink)) == 3
     assert len(warnings(server, "sign-in")) == 1
+
+
+def test_help_asked_in_a_strangers_name_gets_them_the_days_answers_only(server, sink):
+    def ask_help(n: int) -> None:
+        raw = request_mail("unece-review", n).replace(b"subscribe each", b"help")
+        with server.smtp() as client:
+            client.sendmail("evil@evil.example", ["unece-review-request@hub.example.org"], raw)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(ask_help, range(12)))
+    wait_for(lambda: settled(server), 60, what="every request handled and its mail handed over")
+    assert len(to_victim(sink)) == 5  # [outbound] request_answers_per_day
+    assert len(warnings(server, "request answer")) == 1
