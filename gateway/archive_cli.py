@@ -50,6 +50,23 @@ def export(
     typer.echo(f"wrote {report.written} files to {directory} ({counts})")
 
 
+@app.command(name="server-config")
+def server_config(
+    server: Annotated[str, typer.Argument(help="nginx, caddy or apache.")],
+    root: Annotated[Path | None, typer.Option(help="The export folder, for the server's root line.")] = None,
+) -> None:
+    """Print the web server settings that give a static export the headers `hubmail serve` sends:
+    a script-free CSP and nosniff on every file, attachments as downloads (issue 14). The export
+    also writes them for Apache as its .htaccess."""
+    from archive.server_configs import SERVERS
+    from archive.server_configs import server_config as settings_for
+
+    if server not in SERVERS:
+        typer.echo(f"hubmail: no settings for {server!r}; choose one of {', '.join(SERVERS)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(settings_for(server, root), nl=False)
+
+
 @app.command(name="import")
 def import_(
     mbox: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An mbox file.")],
