@@ -12,7 +12,7 @@ from gateway.cli_options import ConfigOption, commands, hub_from
 # Only typer and the shared options here: `hubmail --help` imports this module (issue 12); the
 # archive, the database layer and rich are imported by the command that runs.
 
-app = commands("Export the archive as static files, or import an mbox into a space.")
+app = commands("Export the archive as static files (and settings to serve them), or import an mbox.")
 
 
 @app.command()
