@@ -28,9 +28,9 @@ LIVE_ONLY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <link rel="stylesheet" href="/static/style.css"></head><body><main><h1>{title}</h1>
 <p>{title} needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
 </main></body></html>"""
-# Files a task renders: enough to amortize reading them, few enough to spread over the workers.
 LIVE_ONLY_PAGES = (("/search/", "Search"), ("/signin/", "Sign-in"))
-HTACCESS = "/.htaccess"
+HTACCESS = "/.htaccess"  # Apache's settings for the export (archive.server_configs), issue 14
+# Files a task renders: enough to amortize reading them, few enough to spread over the workers.
 TASK_SIZE = {"message": 300, "raw": 1000, "attachment": 200, "thread": 150, "thread_mbox": 300, "question": 8}
 TASK_SIZE |= {"mbox": 1}  # a whole space's or question's mail is one task
 TASK_SIZE_APP = 4
