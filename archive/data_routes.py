@@ -18,10 +18,10 @@ from archive.snippets import snippet
 from archive.stats import CHARTS, chart, participation
 from archive.urls import space_url
 from archive.visibility import gives_raw_mail, readable_spaces
+from archive.web_headers import SVG_CSP
 from config.database import session_scope
 
-# A chart is an image: it runs nothing, and its own inline style is all it needs.
-SVG_HEADERS = {**SAFE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+SVG_HEADERS = {**SAFE_HEADERS, "Content-Security-Policy": SVG_CSP}
 SEARCH_PAGE, SEARCH_PAGES = 20, 50  # results a page; pages (deeper, people refine the query)
 CHART_TITLES = {
     "weeks": "Posts per week",

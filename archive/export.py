@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from archive.export_files import Writer, is_empty, read_manifest, write_manifest
 from archive.export_plan import Entry, plan
+from archive.server_configs import apache
 from config import Settings
 from config.database import session_scope
 
@@ -27,6 +28,8 @@ LIVE_ONLY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <link rel="stylesheet" href="/static/style.css"></head><body><main><h1>{title}</h1>
 <p>{title} needs the live archive (<code>hubmail serve</code>); this static copy has none.</p>
 </main></body></html>"""
+LIVE_ONLY_PAGES = (("/search/", "Search"), ("/signin/", "Sign-in"))
+HTACCESS = "/.htaccess"  # Apache's settings for the export (archive.server_configs), issue 14
 # Files a task renders: enough to amortize reading them, few enough to spread over the workers.
 TASK_SIZE = {"message": 300, "raw": 1000, "attachment": 200, "thread": 150, "thread_mbox": 300, "question": 8}
 TASK_SIZE |= {"mbox": 1}  # a whole space's or question's mail is one task
@@ -66,8 +69,8 @@ def export(
     planned(len(todo))
     report, missing = _render(settings, engine, (target, compare), todo, jobs, progress)
     writer = Writer(target)
-    for url, title in (("/search/", "Search"), ("/signin/", "Sign-in")):
-        changed = writer.write(url, LIVE_ONLY.format(title=title).encode())
+    for url, content in _extra_files():
+        changed = writer.write(url, content)
         report.written, report.unchanged = report.written + changed, report.unchanged + (not changed)
     report.unchanged += len(entries) - len(todo)
     report.removed = writer.remove((before.keys() - entries.keys()) | missing)
@@ -75,6 +78,13 @@ def export(
     if after != before:
         write_manifest(target, after)
     return report
+
+
+def _extra_files() -> list[tuple[str, bytes]]:
+    """Written each time (when their bytes differ): notes for the live-only pages, and Apache's
+    headers for the export (archive.server_configs), which take effect where .htaccess is allowed."""
+    notes = [(url, LIVE_ONLY.format(title=title).encode()) for url, title in LIVE_ONLY_PAGES]
+    return [*notes, (HTACCESS, apache().encode())]
 
 
 def _render(
@@ -130,6 +140,6 @@ def _tasks(todo: dict[str, Entry]) -> Iterator:
 
 
 def count_urls(settings: Settings, engine: Engine) -> int:
-    """How many files a full export writes (search and sign-in notes included)."""
+    """How many files a full export writes (the notes and .htaccess included)."""
     with session_scope(engine) as session:
-        return len(plan(session, settings)) + 2
+        return len(plan(session, settings)) + len(_extra_files())

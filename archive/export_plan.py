@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from archive import site
 from archive.models import Post, Space
-from archive.urls import message_hash
+from archive.urls import attachment_path, message_hash
 from archive.visibility import ANONYMOUS, gives_raw_mail, readable_spaces
 from config import Settings
 
@@ -162,10 +162,8 @@ class SpacePlan:
             if raw:
                 entries[base + "raw"] = Entry("raw", slug, post_id, f"{post_id}:{sha}")
             for index, meta in enumerate(_attachments(attached)):
-                made = f"{meta.get('sha256')}:{meta.get('filename')}"
-                entries[f"{base}{index}/{meta['filename']}"] = Entry(
-                    "attachment", slug, (post_id, index), made
-                )
+                url = attachment_path(slug, digest, index)  # the sender's name is only in the pages
+                entries[url] = Entry("attachment", slug, (post_id, index), f"{meta.get('sha256')}")
             if root == post_id:  # the thread's page is at its root (or at each post whose root is not public)
                 made = f"{key}:{post_id}:{threads[thread_id][0]}:{threads[thread_id][1]:x}"
                 entries[f"/{slug}/thread/{digest}/"] = Entry("thread", slug, post_id, made)

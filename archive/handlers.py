@@ -7,12 +7,13 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from archive import site
 from archive.attachments import blob_path
 from archive.edits import public_raw
 from archive.pages import SAFE_HEADERS, Archive, NotFound
+from archive.urls import attachment_path
 from archive.visibility import gives_raw_mail, readable_spaces
 from config.calendar import moment
 from config.database import session_scope, utcnow
@@ -113,15 +114,20 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
 
     def attachment(request: Request) -> Response:
         with session_scope(archive.engine) as session:
-            _, post = _post(session, request)
-            index = int(request.path_params["index"])
-            if not 0 <= index < len(post.attachments):
-                raise NotFound
-            meta = post.attachments[index]
+            meta = _attachment(session, request)
         path = blob_path(archive.settings.data_path / "attachments", meta["sha256"])
         if path is None:
             raise NotFound
         return _download(path.read_bytes(), meta["filename"])
+
+    def attachment_by_name(request: Request) -> Response:
+        """The URL digests and post copies linked before issue 14 (under the sender's file name):
+        it answers still, by sending the reader to the one URL every attachment has now."""
+        with session_scope(archive.engine) as session:
+            _attachment(session, request)
+        params = request.path_params
+        where = attachment_path(params["slug"], params["digest"], params["index"])
+        return RedirectResponse(where, status_code=301, headers=SAFE_HEADERS)
 
     def style(request: Request) -> Response:
         css = archive.templates("en").get_template("web/style.css").render()
@@ -136,7 +142,8 @@ def routes(archive: Archive) -> list[tuple[str, Callable]]:
         ("/{slug}/thread/{digest}/", thread),
         ("/{slug}/message/{digest}/", message),
         ("/{slug}/message/{digest}/raw", raw),
-        ("/{slug}/message/{digest}/{index:int}/{name}", attachment),
+        ("/{slug}/message/{digest}/{index:int}.bin", attachment),
+        ("/{slug}/message/{digest}/{index:int}/{name}", attachment_by_name),
     ]
 
 
@@ -154,6 +161,15 @@ def _post(session, request: Request):
     if post is None:
         raise NotFound
     return row, post
+
+
+def _attachment(session, request: Request) -> dict:
+    """The attachment's record (name, sha256) that the URL names, if its post is public."""
+    _, post = _post(session, request)
+    index = request.path_params["index"]
+    if not 0 <= index < len(post.attachments):
+        raise NotFound
+    return post.attachments[index]
 
 
 def _download(data: bytes, filename: str) -> Response:

@@ -20,23 +20,13 @@ from archive.i18n import choose_language
 from archive.origin import SameOrigin
 from archive.signin import COOKIE, viewer_of
 from archive.spaces import title_in
-from archive.urls import message_hash
+from archive.urls import attachment_path, message_hash
 from archive.visibility import ANONYMOUS, Viewer, gives_raw_mail
+from archive.web_headers import SAFE_HEADERS
 from config import Settings
 from config.database import utcnow
 from config.errors import N_, Reason, said
 from templates import environment, languages, translations
-
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-SAFE_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 class NotFound(Exception):
@@ -51,6 +41,7 @@ class Archive:
         self.languages = languages(settings.templates_path)
         self.globals = {
             "message_hash": message_hash,
+            "attachment_path": attachment_path,
             "show_addresses": settings.web.show_addresses,
             "base_url": settings.site.base_url.rstrip("/"),
             "title_in": self.title_in,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from urllib.parse import quote
 
 
 def message_hash(message_id: str) -> str:
@@ -20,7 +19,13 @@ def post_url(base_url: str, slug: str, message_id: str) -> str:
     return f"{space_url(base_url, slug)}message/{message_hash(message_id)}/"
 
 
+def attachment_path(slug: str, digest: str, index: int) -> str:
+    """Where a post's attachment is, live and in the static export: a name hubmail chooses, never the
+    sender's (issue 14). `.bin` makes every web server call it application/octet-stream whatever its
+    bytes, so a static copy served by any server offers it as a download instead of running it."""
+    return f"/{slug}/message/{digest}/{index}.bin"
+
+
 def attachment_url(base_url: str, slug: str, post, index: int) -> str:
-    """A post's attachment in the archive (always served as a download)."""
-    filename = post.attachments[index]["filename"] or "attachment"
-    return f"{post_url(base_url, slug, post.message_id)}{index}/{quote(filename)}"
+    """A post's attachment in the archive (always served as a download, under its own name)."""
+    return base_url.rstrip("/") + attachment_path(slug, message_hash(post.message_id), index)

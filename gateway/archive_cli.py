@@ -12,7 +12,7 @@ from gateway.cli_options import ConfigOption, commands, hub_from
 # Only typer and the shared options here: `hubmail --help` imports this module (issue 12); the
 # archive, the database layer and rich are imported by the command that runs.
 
-app = commands("Export the archive as static files, or import an mbox into a space.")
+app = commands("Export the archive as static files (and settings to serve them), or import an mbox.")
 
 
 @app.command()
@@ -48,6 +48,23 @@ def export(
         )
     counts = f"{report.unchanged} unchanged, {report.removed} removed"
     typer.echo(f"wrote {report.written} files to {directory} ({counts})")
+
+
+@app.command(name="server-config")
+def server_config(
+    server: Annotated[str, typer.Argument(help="nginx, caddy or apache.")],
+    root: Annotated[Path | None, typer.Option(help="The export folder, for the server's root line.")] = None,
+) -> None:
+    """Print the web server settings that give a static export the headers `hubmail serve` sends:
+    a script-free CSP and nosniff on every file, attachments as downloads (issue 14). The export
+    also writes them for Apache as its .htaccess."""
+    from archive.server_configs import SERVERS
+    from archive.server_configs import server_config as settings_for
+
+    if server not in SERVERS:
+        typer.echo(f"hubmail: no settings for {server!r}; choose one of {', '.join(SERVERS)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(settings_for(server, root), nl=False)
 
 
 @app.command(name="import")

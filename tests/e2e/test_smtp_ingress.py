@@ -12,7 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from archive.urls import message_hash
+from archive.urls import attachment_path, message_hash
 from tests.support.hubserver import HubServer, wait_for
 
 DOMAIN = "hub.example.org"
@@ -160,7 +160,7 @@ def test_a_reader_who_stops_reading_a_download_cannot_hold_up_sigterm(tmp_path, 
             client.send_message(report)
         server.wait_for_posts(1)
         server.cli("moderate", "approve", "1")
-        path = f"/unece-review/message/{message_hash('big@ngo.example')}/0/r.pdf"
+        path = attachment_path("unece-review", message_hash("big@ngo.example"), 0)
         reader = socket.socket()
         reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting, to take effect
         reader.connect(("127.0.0.1", server.web_port))

@@ -147,4 +147,4 @@ def test_unreadable_spaces_answer_as_unknown_ones(hub):
             for method, path_format, params in requests_under(server, "club")
             if answer(stranger, method, path_format, "club", params)[0] == 200
         ]
-        assert ("GET", "/{slug}/message/{digest}/{index}/{name}") in reached and len(reached) > 10
+        assert ("GET", "/{slug}/message/{digest}/{index}.bin") in reached and len(reached) > 10

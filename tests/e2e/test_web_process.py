@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.urls import message_hash
+from archive.urls import attachment_path, message_hash
 from tests.support.hubserver import HubServer, wait_for
 
 SPACE = "unece-review"
@@ -76,7 +76,7 @@ def publish_large_attachment(hub: HubServer) -> str:
         client.send_message(message)
     hub.wait_for_posts(1)
     hub.cli("moderate", "approve", "--all-held", "--space", SPACE)
-    return f"{hub.web_url}/{SPACE}/message/{message_hash('big-report@ngo.example')}/0/r.pdf"
+    return hub.web_url + attachment_path(SPACE, message_hash("big-report@ngo.example"), 0)
 
 
 def test_mail_is_answered_and_the_web_comes_back_when_the_web_process_is_killed(hub):

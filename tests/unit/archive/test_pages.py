@@ -145,11 +145,16 @@ def test_attachment_is_a_download_never_rendered(archive):
     )
     archive.post(raw)
     page = archive.get(f"/unece-review/message/{message_hash('att@x')}/").text
-    link = re.search(r'href="(/unece-review/message/[^"]+/0/[^"]+)"', page).group(1)
+    link, name = re.search(r'href="(/unece-review/message/[^"]+/0\.bin)" download="([^"]+)"', page).groups()
+    assert name == "x.html"  # the sender's name: only in the page, never in a URL (issue 14)
     response = archive.get(link)
     assert response.headers["content-type"] == "application/octet-stream"
-    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["content-disposition"] == "attachment; filename*=UTF-8''x.html"
     assert response.content == b"<script>alert(1)</script>"
+    old = archive.get(link.replace("/0.bin", "/0/x.html"), follow_redirects=False)  # linked before
+    assert old.status_code == 301 and old.headers["location"] == link
+    assert archive.get(link.replace("/0.bin", "/1.bin")).status_code == 404
+    assert archive.get(link.replace("/0.bin", "/1/x.html"), follow_redirects=False).status_code == 404
 
 
 def test_private_space_is_invisible(tmp_path, database):
