@@ -27,24 +27,8 @@ HTML_QUOTE_START = re.compile(
     r"AppleOriginalContents|yahoo_quoted",
     re.IGNORECASE,
 )
-BLOCKS = {
-    "p",
-    "div",
-    "br",
-    "li",
-    "tr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "table",
-    "hr",
-    "details",
-    "summary",
-}
+HEADINGS = {f"h{n}" for n in range(1, 7)}
+BLOCKS = {"p", "div", "br", "li", "tr", "pre", "table", "hr", "details", "summary", *HEADINGS}  # end a line
 
 
 class _TextOfHtml(HTMLParser):
