@@ -136,14 +136,26 @@ def exclusive(engine: Engine, work: str) -> Iterator[bool]:
     if engine.dialect.name != "postgresql":
         yield True
         return
-    connection = engine.connect()
+    connection, held = engine.connect(), False
     try:
         held = connection.exec_driver_sql("SELECT pg_try_advisory_lock(hashtext(%s))", (work,)).scalar()
         connection.commit()
         yield bool(held)
     finally:
-        connection.invalidate()  # really closed, not back to the pool: the lock ends with it
-        connection.close()
+        _let_go(connection, work if held else None)
+
+
+def _let_go(connection, work: str | None) -> None:
+    """Unlock `work` (if held) on the server before closing: a closed socket frees the lock only once
+    the server's backend notices, a moment later, and another instance asking at once would be refused."""
+    if work is not None:
+        try:
+            connection.exec_driver_sql("SELECT pg_advisory_unlock(hashtext(%s))", (work,))
+            connection.commit()
+        except DBAPIError:
+            pass  # the connection is gone already, and its lock with it
+    connection.invalidate()  # really closed, not back to the pool
+    connection.close()
 
 
 class Lease:
@@ -171,13 +183,13 @@ class Lease:
             self.connection.commit()
         except DBAPIError:
             log.warning("lost the database connection holding %r; asking again next round", self.work)
+            self.mine = False  # nothing to unlock: the lock died with the connection
             self.release()
         return self.mine
 
     def release(self) -> None:
         if self.connection is not None:
-            self.connection.invalidate()  # really closed, not back to the pool: the lock ends with it
-            self.connection.close()
+            _let_go(self.connection, self.work if self.mine else None)
         self.connection, self.mine = None, False
 
 

@@ -46,7 +46,7 @@ def test_a_lease_holds_its_lock_across_rounds_on_one_connection(hub):
     assert first.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() == backend
     first.connection.commit()
     with hub.engine.connect() as admin:  # the holder's connection dies: the lock goes with it
-        admin.exec_driver_sql("SELECT pg_terminate_backend(%s)", (backend,))
+        admin.exec_driver_sql("SELECT pg_terminate_backend(%s, 10000)", (backend,))  # waits until gone
         admin.commit()
     assert not first.held()  # noticed, and let go
     assert second.held() and not first.held()
