@@ -25,7 +25,8 @@ class Writer:
     """Writes files under one folder; a reader of the served folder never sees half a page.
 
     compare=False is for a folder that was empty when the export began: no file can be there
-    already, so none is read first."""
+    already, so none is read first, and files are written in place (a folder being filled for the
+    first time is not served yet; the temp file and rename cost a fifth of writing 280,000 files)."""
 
     def __init__(self, target: Path | str, compare: bool = True) -> None:
         self.target = os.path.abspath(target)
@@ -40,16 +41,13 @@ class Writer:
             return False
         folder, name = os.path.split(path)
         if folder not in self.folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self.folders.add(folder)
+        if not self.compare:
+            _write_file(path, content)
+            return True
         temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-        handle = os.open(temp, NEW_FILE, 0o644)
-        try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(handle, view) :]
-        finally:
-            os.close(handle)
+        _write_file(temp, content)
         os.replace(temp, path)  # atomic: the old file or the new one, never a mix
         return True
 
@@ -74,6 +72,26 @@ class Writer:
                 return
             self.folders.discard(folder)
             folder = os.path.dirname(folder)
+
+
+def _make_folder(folder: str) -> None:
+    """Most folders are new pages beside existing ones: one mkdir, not makedirs' stat of each parent."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+
+
+def _write_file(path: str, content: bytes) -> None:
+    handle = os.open(path, NEW_FILE, 0o644)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 def _holds(path: str, content: bytes) -> bool:

@@ -22,6 +22,7 @@ from archive.publish import prepare_for_display
 from archive.spaces import question_row, space_row
 from archive.store import find_parent, find_post, store_post
 from config.database import session_scope, utcnow
+from config.planner import refresh_statistics
 
 QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")  # mboxrd: ">From " was "From ", ">>From " was ">From "
 FROM_LINE = re.compile(rb"\nFrom ")  # where mailbox.mbox starts a message (or at the very start)
@@ -102,6 +103,8 @@ def import_mbox(
     for batch in _batched(_prepared(path, publish, attachment_root, workers), BATCH):
         _store(engine, target, list(batch), attachment_root, report)
         progress(len(batch))
+    if report.stored:
+        refresh_statistics(engine)  # the planner's picture of the table changed with it
     return report
 
 
