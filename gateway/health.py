@@ -40,6 +40,24 @@ def is_lock(exc: BaseException) -> bool:
     return isinstance(exc, db.DBAPIError) and any(words in str(exc.orig).lower() for words in LOCKS)
 
 
+FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A full disk anywhere in the chain: SQLite's SQLITE_FULL rolls the whole transaction back, so
+    what surfaces may be the next statement's error ("no such savepoint"), with the cause behind it."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(seen).lower() for words in FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def is_infrastructure(exc: BaseException) -> bool:
     """A disk, database connection or lock problem: worth waiting for, not the message's fault."""
     if isinstance(exc, Infrastructure | db.OperationalError | db.InterfaceError | db.DisconnectionError):

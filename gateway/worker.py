@@ -18,7 +18,7 @@ from config import Settings
 from config.database import session_scope, utcnow
 from digest.bounces import handle_bounce
 from digest.requests import handle_request
-from gateway.health import Infrastructure, is_infrastructure, is_lock
+from gateway.health import Infrastructure, is_disk_full, is_infrastructure, is_lock
 from gateway.routing import Kind, Route, Unroutable, route
 from gateway.spool import Envelope, Spool
 from moderation.chain import automatic_reason
@@ -110,7 +110,7 @@ class Worker:
                     with session.begin_nested():
                         stored.append(self._store_all(session, name, envelope, raw))
                 except Exception as exc:  # a poison message must not cost the others
-                    if is_infrastructure(exc) and not self._database_answers(exc):
+                    if is_disk_full(exc) or (is_infrastructure(exc) and not self._database_answers(exc)):
                         raise  # nor the whole batch the messages' tries: it is retried as a whole
                     failures.append((name, attempt, exc))
         return taken, stored, failures
