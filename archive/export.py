@@ -66,7 +66,7 @@ def export(
     # Without statistics SQLite reads a thread's posts through (space, status): a whole space for each
     # batch of threads, a quarter of the rendering time at 100,000 posts. Cheap: a bounded sample.
     refresh_statistics(engine)
-    with session_scope(engine) as session:
+    with session_scope(engine, writes=False) as session:
         entries = plan(session, settings)
     before, compare = {} if full else read_manifest(target), not is_empty(target)
     todo = {url: e for url, e in entries.items() if e.fingerprint is None or before.get(url) != e.fingerprint}
@@ -145,5 +145,5 @@ def _tasks(todo: dict[str, Entry]) -> Iterator:
 
 def count_urls(settings: Settings, engine: Engine) -> int:
     """How many files a full export writes (the notes and .htaccess included)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, writes=False) as session:
         return len(plan(session, settings)) + len(_extra_files())

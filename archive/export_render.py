@@ -67,7 +67,7 @@ class Renderer:
         if task.kind == "app":
             return asyncio.run(self._app_pages(task))
         rendered, urls = Rendered(), {key: url for url, key in task.items}
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, writes=False) as session:
             page = Context(self, session, space_row(session, task.slug), urls)
             for key, content in KINDS[task.kind](page, list(urls)):
                 rendered.files.append((urls.pop(key), content))

@@ -162,7 +162,7 @@ def raw_in_batches(
             query = query.where(
                 or_(col(Post.received_at) > at, and_(col(Post.received_at) == at, col(Post.id) > post_id))
             )
-        with session_scope(engine) as session:
+        with session_scope(engine, writes=False) as session:
             rows = session.exec(query.order_by(col(Post.received_at), col(Post.id)).limit(size)).all()
         if not rows:
             return

@@ -20,8 +20,10 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger("hubmail.database")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for url; SQLite gets WAL, full sync and a busy timeout."""
+def make_engine(url: str, writes_first: bool = False) -> Engine:
+    """An engine for url; SQLite gets WAL, full sync and a busy timeout. writes_first: the process
+    mostly writes (the worker, serve's jobs, the CLI), so on SQLite its transactions take the write
+    lock when they begin (see _sqlite_begin) unless a session says it only reads."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -32,7 +34,7 @@ def make_engine(url: str) -> Engine:
         # transaction would begin it, and its RELEASE commit it (the worker stores a batch of
         # messages in one transaction, each in a savepoint).
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
+        return engine.execution_options(writes=True) if writes_first else engine
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -105,11 +107,12 @@ def _upgrade(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine, writes: bool = False) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises. writes: it will
-    write after reading, beside other processes (a web form): on SQLite it waits for the write lock
-    first instead of failing (PostgreSQL needs nothing)."""
-    bind = engine.execution_options(writes=True) if writes else engine
+def session_scope(engine: Engine, writes: bool | None = None) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises. writes: True, it
+    will write after reading, beside other processes (a web form): on SQLite it waits for the write
+    lock first instead of failing (PostgreSQL needs nothing); False, it only reads, and never waits
+    for a writer; None, as the engine was made (make_engine's writes_first)."""
+    bind = engine if writes is None else engine.execution_options(writes=writes)
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

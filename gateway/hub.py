@@ -24,14 +24,15 @@ class Hub:
 def open_hub(settings: Settings) -> Hub:
     """Migrate the schema and sync the configured spaces (safe at every start)."""
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, writes_first=True)
     migrate(engine)
     with session_scope(engine) as session:
         sync_spaces(session, settings.spaces)
     return Hub(settings, engine, spool_for(settings))
 
 
-def attach_hub(settings: Settings) -> Hub:
+def attach_hub(settings: Settings, writes_first: bool = True) -> Hub:
     """The hub of a process serve started, which migrated and synced already: nothing is asked of
-    the database here, so a worker or web process starts even while it is down."""
-    return Hub(settings, make_engine(settings.database_url), spool_for(settings))
+    the database here, so a worker or web process starts even while it is down. The web process
+    mostly reads (writes_first=False); its forms say when they write."""
+    return Hub(settings, make_engine(settings.database_url, writes_first), spool_for(settings))

@@ -51,7 +51,7 @@ def unwell(hub: Hub) -> list[str]:
     if oldest is not None and oldest > STUCK.total_seconds():
         reasons.append(f"a spooled message has waited {oldest:.0f} s")
     try:
-        with session_scope(hub.engine) as session:
+        with session_scope(hub.engine, writes=False) as session:
             session.exec(select(func.count()).select_from(Space)).one()
     except Exception as exc:  # the page must answer whatever the database does
         reasons.append(f"database: {type(exc).__name__}")
@@ -70,7 +70,7 @@ class Collector:
         yield _gauge("hubmail_spool_set_aside", "Messages set aside after max_attempts", len(spool.failed()))
         waiting = read_health(data).get("state") == "waiting"
         yield _gauge("hubmail_worker_up", "0 while the worker waits on trouble", 1 - waiting)
-        with session_scope(self.hub.engine) as session:
+        with session_scope(self.hub.engine, writes=False) as session:
             yield from _outbox(session)
             yield from _last_runs(session)
 

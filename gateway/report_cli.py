@@ -31,7 +31,7 @@ def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | 
         typer.echo(f"hubmail: cannot write {out}: there is no folder {out.parent}", err=True)
         raise typer.Exit(1)
     try:
-        with session_scope(hub.engine) as session:
+        with session_scope(hub.engine, writes=False) as session:
             total = count_published(session, space)
             with Progress(console=Console(stderr=True), disable=total < LARGE) as progress:
                 task = progress.add_task("reading contributions", total=total)

@@ -20,7 +20,7 @@ def _iso(value) -> str | None:
 
 def spaces(hub: Hub) -> list[dict]:
     now = utcnow()
-    with session_scope(hub.engine) as session:
+    with session_scope(hub.engine, writes=False) as session:
         counts = dict(session.exec(select(Post.space_id, func.count()).group_by(Post.space_id)).all())
         rows = []
         for space in session.exec(select(Space).order_by(Space.slug)):
@@ -72,7 +72,7 @@ def holds(hub: Hub, space: str | None) -> list[dict]:
 
 
 def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[dict]:
-    with session_scope(hub.engine) as session:
+    with session_scope(hub.engine, writes=False) as session:
         query = (
             select(Post, Space.slug, Question.number)
             .join(Space, Post.space_id == Space.id)
@@ -140,7 +140,7 @@ def post_dict(post: Post, slug: str, number: int | None, decisions: list[dict]) 
 def status(hub: Hub) -> dict:
     from gateway.models import ImapState
 
-    with session_scope(hub.engine) as session:
+    with session_scope(hub.engine, writes=False) as session:
         by_status = dict(session.exec(select(Post.status, func.count()).group_by(Post.status)).all())
         outbox = dict(
             session.exec(select(OutgoingMail.status, func.count()).group_by(OutgoingMail.status)).all()

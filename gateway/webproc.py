@@ -86,7 +86,7 @@ def run(config: str, verbose: bool, listening: socket.socket, parent: int) -> No
 
     setup_logging(verbose)
     settings = load_settings(Path(config))
-    hub = attach_hub(settings)
+    hub = attach_hub(settings, writes_first=False)
     asyncio.run(_serve(web_server(hub, GRACE_SECONDS), listening))
 
 
