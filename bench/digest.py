@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402 - after the path is set
 
+from archive.bodies import letter_bytes  # noqa: E402
 from archive.mailing import Mailing  # noqa: E402
 from archive.models import OutgoingMail, Post  # noqa: E402
 from archive.publish import prepare_for_display  # noqa: E402
@@ -38,7 +39,8 @@ from config.database import session_scope  # noqa: E402
 from digest.delivery import send_digests  # noqa: E402
 from digest.models import Subscriber  # noqa: E402
 from gateway.hub import open_hub  # noqa: E402
-from gateway.mailer import SmtpMailer, drain_outbox  # noqa: E402
+from gateway.outbox import drain_outbox  # noqa: E402
+from gateway.relay import SmtpSession  # noqa: E402
 
 SINK = """
 import asyncio, sys
@@ -132,12 +134,14 @@ def main() -> None:
             with session_scope(hub.engine) as session:
                 count = send_digests(Mailing.at(hub.settings, dt.datetime.now(dt.UTC)), session, "weekly")
             rendered = time.perf_counter() - started
-            mailer, handed = SmtpMailer("127.0.0.1", port, 30), 0
-            while handed < count:
-                handed += drain_outbox(hub.engine, mailer, batch=500)
+            mailers = [SmtpSession("127.0.0.1", port, 30) for _ in range(hub.settings.outbound.connections)]
+            drain_outbox(hub.engine, mailers, batch=None)
             total = time.perf_counter() - started
             with session_scope(hub.engine) as session:
-                sample = [(r.envelope_from, r.recipient, r.raw) for r in session.exec(select(OutgoingMail))]
+                sample = [
+                    (r.envelope_from, r.recipient, letter_bytes(session, r))
+                    for r in session.exec(select(OutgoingMail))
+                ]
             ceiling = bare_ceiling(port, sample)
             size = sum(len(raw) for _, _, raw in sample) / max(len(sample), 1)
     finally:

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import logging
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,14 +19,15 @@ from gateway.health import Health
 from gateway.hub import Hub
 from gateway.imap_watch import start_pollers
 from gateway.jobs import start_scheduler
-from gateway.mailer import OUTBOX_WORK, close_all, drain_outbox, mailers_for
+from gateway.mailer import close_all, mailers_for
+from gateway.outbox import OUTBOX_WORK, drain_outbox
 from gateway.smtp import start_server
 from gateway.webproc import WebProcess, bind
 from gateway.workproc import WorkerProcess
 
 log = logging.getLogger("hubmail.serve")
-OUTBOX_SECONDS = 2.0
-BATCH = 500  # outbox rows taken per round, shared by [outbound] connections relay sessions
+WORKER_READY_SECONDS = 20  # mail is taken after this even if the worker is still starting
+OUTBOX_SECONDS = 2.0  # how often the outbox looks for due retries when nobody says mail is waiting
 
 
 async def serve(hub: Hub, verbose: bool = False) -> None:
@@ -42,6 +44,9 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
         loop.add_signal_handler(signum, stop.set)
     web = WebProcess(settings.path, verbose, listening)
     web.start()
+    if not await loop.run_in_executor(None, worker.wait_ready, WORKER_READY_SECONDS):
+        log.warning("the worker is not ready after %d s; taking mail anyway (it waits in the spool)",
+                    WORKER_READY_SECONDS)  # fmt: skip
     server = await start_server(settings, hub.spool, worker.wake)
     scheduler = start_scheduler(hub)
     pollers = start_pollers(hub, worker.wake)
@@ -119,28 +124,37 @@ def _refused(hub: Hub, envelope_from: str, recipient: str) -> None:
 
 
 async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asyncio.Event) -> None:
+    """Drain the outbox whenever mail is queued (or every few seconds, for retries that fall due):
+    each drain streams until nothing is due, and is told to finish what it holds when serve stops."""
     outbound = hub.settings.outbound
     mailers = mailers_for(hub.settings)
     lease = Lease(hub.engine, OUTBOX_WORK)  # used by the outbox thread alone
+    stopping = threading.Event()
     drain = functools.partial(
         drain_outbox,
-        batch=BATCH,
+        batch=None,
         retry_seconds=outbound.retry_seconds,
         on_refused=functools.partial(_refused, hub),
         lease=lease,
-        keep_open=True,  # from one full round to the next; closed below when the outbox is idle
+        keep_open=True,  # closed below when the outbox is idle
+        stop=stopping,
     )
     loop = asyncio.get_running_loop()
     try:
         while True:
             mail_waiting.clear()
             try:
-                if await loop.run_in_executor(executor, drain, hub.engine, mailers) == BATCH:
-                    continue  # more is waiting (a digest run): no pause
+                await asyncio.shield(loop.run_in_executor(executor, drain, hub.engine, mailers))
+            except asyncio.CancelledError:
+                stopping.set()  # the drain records what it sent and returns; the executor waits for it
+                raise
             except Exception:  # a database hiccup must not end outbound mail
-                log.exception("outbox round failed; trying again")
+                log.exception("outbox drain failed; trying again")
+            if mail_waiting.is_set():
+                continue  # queued while the drain was finishing: no pause
             await loop.run_in_executor(executor, close_all, mailers)  # no idle relay session is kept
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
     finally:
+        stopping.set()
         executor.submit(lease.release)

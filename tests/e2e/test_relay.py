@@ -16,7 +16,7 @@ from archive.bodies import Recipient, mark, queue_shared
 from archive.models import OutgoingMail
 from archive.outgoing import Letter, queue
 from config.database import session_scope
-from gateway.mailer import drain_outbox
+from gateway.outbox import drain_outbox
 from gateway.relay import SmtpSession
 from tests.support.relay import ScriptedRelay
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from archive.outgoing import Letter, queue
 from config.database import Lease, exclusive, session_scope
-from gateway.mailer import OUTBOX_WORK, MemoryMailer, drain_outbox
+from gateway.mailer import MemoryMailer
+from gateway.outbox import OUTBOX_WORK, drain_outbox
 
 
 def test_exclusive_work_goes_to_one_instance_until_it_lets_go(hub):

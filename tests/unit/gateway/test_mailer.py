@@ -8,6 +8,7 @@ tests/e2e/test_relay.py: a fake mailer that raised "the right exception" once hi
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from email import message_from_bytes, policy
 
 from sqlmodel import select
@@ -16,7 +17,8 @@ from archive.bodies import Recipient, mark, queue_shared
 from archive.models import OutgoingBody, OutgoingMail
 from archive.outgoing import Letter, queue
 from config.database import session_scope
-from gateway.mailer import MemoryMailer, drain_outbox
+from gateway.mailer import MemoryMailer
+from gateway.outbox import PAGE, drain_outbox
 
 
 def later(seconds: float = 1) -> dt.datetime:
@@ -80,3 +82,46 @@ def test_a_part_that_must_be_encoded_still_shares_its_body_and_reads_back(hub):
         assert max(len(line) for line in raw.split(b"\r\n")) <= 78
         text = message_from_bytes(raw, policy=policy.default).get_content()
         assert text.replace("\r\n", "\n").rstrip("\n") == "é" * 1200 + f" https://u/{to[1]}?a=b end"
+
+
+class Counting(MemoryMailer):
+    """Also keeps each transaction's recipients, in the order given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transactions: list[list[str]] = []
+
+    def send(self, envelope_from, recipients, raw):
+        self.transactions.append(list(recipients))
+        return super().send(envelope_from, recipients, raw)
+
+
+def test_recipients_of_one_unpersonalised_body_go_together_a_domain_beside_itself(hub):
+    domains = ["b.example", "a.example", "mail.a.example"]
+    addresses = [f"r{i}@{domains[i % 3]}" for i in range(150)]
+    with session_scope(hub.engine) as session:
+        recipients = [Recipient(a, "bounces+list@hub.example.org") for a in addresses]
+        letter = Letter("list@hub.example.org", "Post", "Hello", "list@hub.example.org")
+        queue_shared(session, "post", letter, "hub.example.org", recipients, personalize=False)
+    mailer = Counting()
+    assert drain_outbox(hub.engine, mailer, later(), batch=None) == 150
+    assert [len(t) for t in mailer.transactions] == [100, 50]  # RFC 5321 §4.5.3.1.8: 100 at least
+    order = [a.rpartition("@")[2] for t in mailer.transactions for a in t]
+    assert order == sorted(order, key=lambda d: d.split(".")[::-1])  # a.example, mail.a.example, b.example
+    assert {r.status for r in rows(hub)} == {"sent"}
+
+
+def test_a_drain_streams_past_a_page_until_nothing_is_due(hub):
+    queued(hub, PAGE * 2 + 7)
+    mailers = [MemoryMailer() for _ in range(3)]
+    assert drain_outbox(hub.engine, mailers, later(), batch=None) == PAGE * 2 + 7
+    assert sum(len(m.sent) for m in mailers) == PAGE * 2 + 7 and {r.status for r in rows(hub)} == {"sent"}
+    assert all(m.sent for m in mailers)  # every session took a share
+
+
+def test_a_drain_told_to_stop_takes_nothing_more_and_leaves_it_pending(hub):
+    queued(hub, 3)
+    stop = threading.Event()
+    stop.set()
+    assert drain_outbox(hub.engine, MemoryMailer(), later(), batch=None, stop=stop) == 0
+    assert {r.status for r in rows(hub)} == {"pending"}
