@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from archive.headers import clean_text
@@ -84,8 +84,13 @@ class Shared:
              "personal": r.personal() if self.personalize else None}
             for r in recipients
         ]  # fmt: skip
-        query = insert(OutgoingMail).returning(OutgoingMail.id, sort_by_parameter_order=True)
-        return list(self.session.execute(query, values).scalars())
+        # One executemany, then the ids in insertion order: the body is this transaction's own, so
+        # every row naming it is one of these (RETURNING in parameter order costs a statement a row
+        # on SQLite).
+        table = OutgoingMail.__table__
+        self.session.execute(insert(table), values)
+        ids = select(table.c.id).where(table.c.body_id == self.body.id).order_by(table.c.id)
+        return list(self.session.execute(ids).scalars())[-len(values) :]
 
     def _compose(self, first: Recipient) -> None:
         self.message_id, raw = compose(self.letter, self.domain)

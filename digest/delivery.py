@@ -100,9 +100,11 @@ def due(mail: Mailing, session: Session, mode: str, space_id: int | None = None)
     return found
 
 
-def send_each(mail: Mailing, session: Session) -> int:
+def send_each(mail: Mailing, session: Session, limit: int | None = None) -> int:
     """Each newly published post to every 'each' subscriber of its space; returns messages queued.
-    A post is composed once per language (archive.bodies), its rows written in one statement."""
+    A post is composed once per language (archive.bodies), its rows written in one statement.
+    With a limit, posts are taken in publication order until about that many messages are queued
+    (a post is never split), so the caller can commit and let the outbox start on them."""
     readers: dict[tuple[int, str], list[Due]] = {}
     posts: dict[int, Post] = {}
     for entry in due(mail, session, "each"):
@@ -111,6 +113,8 @@ def send_each(mail: Mailing, session: Session) -> int:
             readers.setdefault((post.id, entry.language), []).append(entry)
     sent = []
     for (post_id, language), entries in sorted(readers.items(), key=lambda item: _order(posts[item[0][0]])):
+        if limit is not None and len(sent) >= limit and sent[-1][1][0].id != post_id:
+            break  # the rest at the next call, from the cursors this one leaves
         space, post = entries[0].space, posts[post_id]
         letter = Shared(session, "post", post_letter(mail, space, post, language), mail.settings.site.domain,
                         _personal(mail))  # fmt: skip
@@ -180,18 +184,20 @@ def may_receive(mail: Mailing, session: Session, space: Space, subscriber: Subsc
 def _advance(
     session: Session, sent: list[tuple[Subscriber, list[Post], int]], mode: str, now: dt.datetime
 ) -> None:
-    """Record what each subscriber was sent and move its cursor past it, in the send's transaction
-    (one statement each for many subscribers)."""
+    """Record what each subscriber was sent (a row per subscriber: its posts, its first letter)
+    and move its cursor past it, in the send's transaction (one statement each for many)."""
     if not sent:
         return
-    last: dict[int, Post] = {}
-    for subscriber, posts, _ in sent:
-        if subscriber.id not in last or _order(posts[-1]) > _order(last[subscriber.id]):
-            last[subscriber.id] = posts[-1]
+    got: dict[int, tuple[list[Post], int]] = {}
+    for subscriber, posts, row_id in sent:
+        before, first_row = got.get(subscriber.id, ([], row_id))
+        got[subscriber.id] = (before + posts, first_row)
+    last = {sid: max(posts, key=_order) for sid, (posts, _) in got.items()}
     session.execute(
         insert(DigestSent),
-        [{"subscriber_id": s.id, "mode": mode, "posts": len(posts), "first_post_id": posts[0].id,
-          "last_post_id": posts[-1].id, "outbox_id": row_id, "sent_at": now} for s, posts, row_id in sent],
+        [{"subscriber_id": sid, "mode": mode, "posts": len(posts), "first_post_id": min(posts, key=_order).id,
+          "last_post_id": last[sid].id, "outbox_id": row_id, "sent_at": now}
+         for sid, (posts, row_id) in got.items()],
     )  # fmt: skip
     session.execute(
         update(Subscriber.__table__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,7 +20,8 @@ from moderation.context import Moderation
 from moderation.summary import send_summaries
 
 log = logging.getLogger("hubmail.jobs")
-EACH_SECONDS = 5  # how soon an "each" subscriber gets a newly published post
+EACH_SECONDS = 5  # how soon an "each" subscriber gets a post published outside the worker (the CLI)
+EACH_ROWS = 1000  # messages queued per transaction by deliver_each
 
 
 def summaries(hub: Hub, now: dt.datetime | None = None) -> int:
@@ -52,7 +54,7 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
         scheduler.add_job(summaries, args=[hub], id="moderation-summaries-catch-up")
     add_digest_jobs(scheduler, hub)
     scheduler.add_job(
-        deliver_each, "interval", seconds=5, args=[hub], id="each", coalesce=True, max_instances=1
+        deliver_each, "interval", seconds=EACH_SECONDS, args=[hub], id="each", coalesce=True, max_instances=1
     )
     # Now (the archive may have grown while the process was down) and every hour as it grows.
     scheduler.add_job(refresh_statistics, args=[hub.engine], id="statistics-at-start")
@@ -63,11 +65,25 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
     return scheduler
 
 
-def deliver_each(hub: Hub, now: dt.datetime | None = None) -> int:
-    """Newly published posts to 'each' subscribers (cheap when nothing was published)."""
-    with session_scope(hub.engine) as session:
-        one_at_a_time(session, "hubmail each")
-        return send_each(Mailing.at(hub.settings, now or utcnow()), session)
+def deliver_each(
+    hub: Hub,
+    now: dt.datetime | None = None,
+    on_queued: Callable[[], None] = lambda: None,
+    rows: int = EACH_ROWS,
+) -> int:
+    """Newly published posts to 'each' subscribers (cheap when nothing was published), committed
+    about `rows` messages at a time, `on_queued` told after each, so the outbox sends the first
+    posts' copies while the next are queued."""
+    total = 0
+    while True:
+        with session_scope(hub.engine) as session:
+            one_at_a_time(session, "hubmail each")
+            queued = send_each(Mailing.at(hub.settings, now or utcnow()), session, rows)
+        if queued:
+            on_queued()
+        total += queued
+        if queued < rows:
+            return total
 
 
 def digests(

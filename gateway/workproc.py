@@ -13,6 +13,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import time
 from multiprocessing.connection import Connection
@@ -48,6 +49,12 @@ class WorkerProcess:
         """Never blocks: a full pipe means the worker has a wake-up waiting already."""
         with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
             os.write(self.wake_fd, b"w")
+
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait until the worker has started (imports, database, language model) and said so,
+        so that the first mail is stored at once rather than after the worker's start-up."""
+        ready, _, _ = select.select([self.queued_fd], [], [], seconds)
+        return bool(ready)
 
     def heard(self) -> bool | None:
         """Read what the worker said: True if it queued mail, None if it is gone (end of file)."""
@@ -94,13 +101,18 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
         load_model()  # while nothing waits; with mail waiting, the first post loads it anyway
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))
     os.set_blocking(queued.fileno(), False)
+
+    def say_queued() -> None:
+        with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
+            os.write(queued.fileno(), b"m")  # serve's outbox goes at once
+
+    say_queued()  # the first word also says the worker is ready (WorkerProcess.wait_ready)
     while not worker.stopping:
         pause, woken_early = hub.settings.worker.poll_seconds, True
         try:
             if worker.process_pending():
-                deliver_each(hub)  # what was just published (a trusted sender, an approval) goes out now
-                with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
-                    os.write(queued.fileno(), b"m")  # serve's outbox goes at once
+                say_queued()  # notices and receipts
+                deliver_each(hub, on_queued=say_queued)  # what was just published goes out now
             health.ok()
         except Exception as exc:  # the loop never ends on an error: it waits and tries again
             if not is_infrastructure(exc):

@@ -17,7 +17,9 @@ from digest.bounces import handle_bounce
 from digest.delivery import send_digests, send_each
 from digest.models import Subscriber
 from gateway.hub import open_hub
-from gateway.mailer import MemoryMailer, drain_outbox
+from gateway.jobs import deliver_each
+from gateway.mailer import MemoryMailer
+from gateway.outbox import drain_outbox
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from tests.configs import make_settings
@@ -101,7 +103,7 @@ def unpersonalized(tmp_path, database):
     hub.engine.dispose()
 
 
-def test_without_personalisation_subscribers_share_one_transaction_per_domain(unpersonalized):
+def test_without_personalisation_subscribers_share_one_transaction(unpersonalized):
     mailer = MemoryMailer()
     calls: list[int] = []
     original = mailer.send
@@ -113,7 +115,7 @@ def test_without_personalisation_subscribers_share_one_transaction_per_domain(un
 
     mailer.send = counting
     drain_outbox(unpersonalized.engine, mailer, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
-    assert calls == [30]  # 30 subscribers of one top-level domain: one transaction
+    assert calls == [30]  # 30 subscribers: one transaction (up to 100 a transaction)
     envelope, _, raw = next(sent for sent in mailer.sent if sent[1].startswith("each"))
     message = parse(raw)
     assert (
@@ -160,4 +162,24 @@ def test_a_long_digest_in_cyrillic_is_written_8bit_not_tripled_as_quoted_printab
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     words = " ".join(html.get_content().split())  # as a browser reads it: a line break is a space
     assert words.count("Миграция и развитие.") == 60 * 60
+    hub.engine.dispose()
+
+
+def test_each_post_delivery_commits_a_few_posts_at_a_time_and_says_so_after_each(tmp_path, database):
+    """The outbox starts on the first posts' copies while the next are queued; every copy once."""
+    hub = hub_with(tmp_path, database, posts=5, each=30, weekly=0)
+    told: list[int] = []
+
+    def queued_so_far() -> None:
+        with session_scope(hub.engine) as session:  # committed: another process sees it
+            told.append(session.exec(select(func.count()).where(OutgoingMail.kind == "post")).one())
+
+    assert deliver_each(hub, NOW + dt.timedelta(hours=1), on_queued=queued_so_far, rows=40) == 150
+    assert told == [60, 120, 150]  # a post is never split: 30 + 30 passes 40
+    assert deliver_each(hub, NOW + dt.timedelta(hours=2), rows=40) == 0
+    with session_scope(hub.engine) as session:
+        pairs = session.exec(
+            select(OutgoingMail.recipient, OutgoingMail.body_id).where(OutgoingMail.kind == "post")
+        )
+        assert len(set(pairs.all())) == 150
     hub.engine.dispose()
