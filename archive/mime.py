@@ -13,10 +13,12 @@ import email.utils
 import re
 import secrets
 
-from archive.marks import quoted_printable
+from archive.marks import MARK, quoted_printable
 
 CRLF = b"\r\n"
 TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")  # RFC 2045 token: a parameter value written bare
+KEPT_AS_WRITTEN = re.compile(r"(<(?:pre|textarea)\b.*?</(?:pre|textarea)\s*>)", re.IGNORECASE | re.DOTALL)
+PACKED_LINE = 800  # octets: a marker's value still fits within SMTP's 998 (its line is its own anyway)
 
 
 def text_part(text: str, subtype: str) -> bytes:
@@ -29,6 +31,33 @@ def text_part(text: str, subtype: str) -> bytes:
         encoding, body = "quoted-printable", quoted_printable(text).encode("ascii")
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}\r\n'
     return head.encode() + CRLF + _crlf(body)
+
+
+def packed_html(html: str) -> str:
+    """HTML with its lines joined into lines of up to PACKED_LINE octets. To HTML a line break is
+    a space (outside <pre> and <textarea>, left as written), but a relay reads mail a line at a
+    time: a 1,000-post digest's HTML part went from 20,000 lines to about 2,200. A line with a
+    marker (archive.marks) stays a line of its own, so the value put in cannot push it past 998."""
+    pieces = KEPT_AS_WRITTEN.split(html)
+    return "".join(piece if index % 2 else _packed(piece) for index, piece in enumerate(pieces))
+
+
+def _packed(text: str) -> str:
+    packed: list[str] = []
+    joined: list[str] = []
+    size = -1  # octets of " ".join(joined)
+    for line in text.split("\n"):
+        width = len(line.encode("utf-8"))
+        if MARK.search(line) or (joined and size + 1 + width > PACKED_LINE):
+            packed += [" ".join(joined)] if joined else []
+            joined, size = [], -1
+        if MARK.search(line):
+            packed.append(line)
+            continue
+        joined.append(line)
+        size += 1 + width
+    packed += [" ".join(joined)] if joined else []
+    return "\n".join(packed)
 
 
 def file_part(data: bytes, content_type: str, filename: str) -> bytes:

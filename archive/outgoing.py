@@ -54,7 +54,8 @@ def compose(letter: Letter, domain: str) -> tuple[str, bytes]:
     message_id = message_id or email.utils.make_msgid(domain=domain).strip("<>")
     content = mime.text_part(body_text(letter.text), "plain")
     if letter.html is not None:
-        content = mime.multipart("alternative", [content, mime.text_part(body_text(letter.html), "html")])
+        html = mime.text_part(mime.packed_html(body_text(letter.html)), "html")
+        content = mime.multipart("alternative", [content, html])
     files = [mime.file_part(p.data, p.content_type, p.filename) for p in letter.attachments]
     if letter.original is not None:
         carried = carry_original(letter.original)
