@@ -6,6 +6,7 @@ import html
 import re
 
 import nh3
+from babel.support import NullTranslations
 
 # What ordinary mail formatting needs, and nothing that runs, submits, frames or escapes its box.
 TAGS = {
@@ -110,13 +111,38 @@ def _quote(lines: list[str]) -> str:
     return f'<details class="quote"><summary>{len(lines)} quoted lines</summary>{inner}</details>'
 
 
-def mail_html(post) -> str:
+def collapse_quotes(text: str, words: NullTranslations) -> str:
+    """Quoted lines folded into one marker each run, so the reader reads what is new: a moderator
+    deciding on a post, a subscriber reading a digest that carries the posts quoted."""
+    lines, hidden = [], 0
+
+    def marker() -> str:
+        return words.ngettext("[%(count)s quoted line hidden]", "[%(count)s quoted lines hidden]", hidden) % {
+            "count": hidden
+        }
+
+    for line in text.splitlines():
+        if line.lstrip().startswith(">"):
+            hidden += 1
+            continue
+        if hidden:
+            lines.append(marker())
+            hidden = 0
+        lines.append(line)
+    if hidden:
+        lines.append(marker())
+    return "\n".join(lines).strip()
+
+
+def mail_html(post, words: NullTranslations | None = None) -> str:
     """A post's body for HTML mail: its text with line breaks kept and quotes as blockquotes (mail
-    clients show no <details>), or its sanitized HTML."""
+    clients show no <details>), or its sanitized HTML. With `words`, each run of quoted lines is
+    one marker in the reader's language instead (collapse_quotes)."""
     if not post.body_text.strip():
         return post.display_html or sanitize_html(post.body_html or "")
+    text = collapse_quotes(post.body_text, words) if words is not None else post.body_text
     blocks, quoted = [], []
-    for line in [*post.body_text.replace("\r\n", "\n").strip("\n").split("\n"), None]:
+    for line in [*text.replace("\r\n", "\n").strip("\n").split("\n"), None]:
         if line is not None and line.lstrip().startswith(">"):
             quoted.append(_linkify(line.lstrip()[1:].lstrip()))
             continue

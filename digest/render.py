@@ -12,7 +12,7 @@ from archive.commandlines import without_reply_prefix
 from archive.mailing import Mailing
 from archive.models import Post, Question, Space
 from archive.outgoing import Letter
-from archive.render import mail_html
+from archive.render import collapse_quotes, mail_html
 from archive.spaces import title_in
 from archive.urls import attachment_url, post_url
 from config.calendar import moment
@@ -130,6 +130,7 @@ def _render(
     part: tuple[int, int],
 ) -> tuple[str, str, str]:
     base = mail.settings.site.base_url
+    words = mail.words(language)
     values = {
         "space": space,
         "sections": sections(mail, session, space, posts, language),
@@ -137,7 +138,9 @@ def _render(
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
         "attachment_url": lambda post, index: attachment_url(base, space.slug, post, index),
-        "body_html": lambda post: Markup(mail_html(post)),  # sanitized at publication, or escaped here
+        # The digest carries the posts a reply quotes: each post's own words, its quotes folded.
+        "body_text": lambda post: collapse_quotes(post.body_text, words),
+        "body_html": lambda post: Markup(mail_html(post, words)),  # sanitized at publication, or escaped here
         "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
         "title": title_in(mail.settings, space, language),

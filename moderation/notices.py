@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import nh3
-from babel.support import NullTranslations
 from sqlmodel import Session
 
 from archive.bodies import Recipient, Shared, mark
 from archive.members import moderators_of
 from archive.models import Post, PostStatus
 from archive.outgoing import Letter, must_not_answer, queue
+from archive.render import collapse_quotes
 from archive.urls import post_url, space_url
 from config.errors import Refusal, said
 from config.spaces import SpaceConfig
@@ -30,28 +30,6 @@ REPLY = "reply"  # each moderator's own moderate+TOKEN@ address, put in as the n
 
 def author(post: Post) -> str:
     return f"{post.from_name} <{post.from_addr}>" if post.from_name else (post.from_addr or "(unknown)")
-
-
-def collapse_quotes(text: str, words: NullTranslations) -> str:
-    """Quoted lines are folded into one marker so the moderator reads what is new."""
-    lines, hidden = [], 0
-
-    def marker() -> str:
-        return words.ngettext("[%(count)s quoted line hidden]", "[%(count)s quoted lines hidden]", hidden) % {
-            "count": hidden
-        }
-
-    for line in text.splitlines():
-        if line.lstrip().startswith(">"):
-            hidden += 1
-            continue
-        if hidden:
-            lines.append(marker())
-            hidden = 0
-        lines.append(line)
-    if hidden:
-        lines.append(marker())
-    return "\n".join(lines).strip()
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,29 @@ def test_each_post_delivery_commits_a_few_posts_at_a_time_and_says_so_after_each
         )
         assert len(set(pairs.all())) == 150
     hub.engine.dispose()
+
+
+def test_a_digest_shows_each_post_s_own_words_its_quotes_folded_in_the_reader_s_language(tmp_path, database):
+    hub = hub_with(tmp_path, database, posts=0, each=0, weekly=2)  # week0 in English, week1 in French
+    raw = (
+        "From: Ana <ana@ngo.example>\r\nSubject: Re: Shelters\r\nMessage-ID: <q@x>\r\n\r\n"
+        "Rosa wrote:\r\n> The shelter opened in May.\r\n> It has 40 beds.\r\n\r\nIt now has 60 beds.\r\n"
+    )
+    hub.spool.put(Envelope("ana@ngo.example", ["unece-review+q1@hub.example.org"], "smtp"), raw.encode())
+    Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW).process_pending()
+    with session_scope(hub.engine) as session:
+        decide(session, hub.settings, session.exec(select(Post)).one(), NOW)
+        send_digests(Mailing.at(hub.settings, NOW + dt.timedelta(hours=1)), session, "weekly")
+        rows = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "digest")).all()
+        digests = {row.recipient: parse(letter_bytes(session, row)) for row in rows}
+    for address, marker in [
+        ("week0@org0.example", "[2 quoted lines hidden]"),
+        ("week1@org1.example", "[2 lignes citées masquées]"),
+    ]:
+        text = digests[address].get_body(("plain",)).get_content()
+        html = digests[address].get_body(("html",)).get_content()
+        assert "It now has 60 beds." in text and "It now has 60 beds." in html
+        assert "40 beds" not in text and "40 beds" not in html
+        assert marker in text and marker in html
+    assert "[2 quoted lines hidden]" not in digests["week1@org1.example"].get_body(("plain",)).get_content()
+    hub.engine.dispose()
