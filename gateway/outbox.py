@@ -64,6 +64,11 @@ class Outcomes:
     def __len__(self) -> int:
         return len(self.sent) + len(self.failed) + len(self.later)
 
+    def absorb(self, more: Outcomes) -> None:
+        self.sent += more.sent
+        self.failed += more.failed
+        self.later += more.later
+
 
 def drain_outbox(
     engine: Engine,
@@ -100,13 +105,16 @@ class _Drain:
         self.stop = stop or threading.Event()
         self.todo: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self.done: queue.SimpleQueue[Outcomes] = queue.SimpleQueue()
+        self.to_record: queue.SimpleQueue[Outcomes | None] = queue.SimpleQueue()
+        self.record_error: Exception | None = None
         self.bodies: dict[int, bytes] = {}
         self.taken = self.in_flight = self.after = 0
 
     def run(self) -> int:
         senders = [threading.Thread(target=self._send_all, args=(m,), name="relay") for m in self.mailers]
-        for sender in senders:
-            sender.start()
+        recorder = threading.Thread(target=self._record_all, name="outbox-record")
+        for thread in [*senders, recorder]:
+            thread.start()
         outcomes, recorded = Outcomes(), time.monotonic()
         may_take, found_none, next_look = True, False, 0.0
         try:
@@ -121,7 +129,7 @@ class _Drain:
                 with contextlib.suppress(queue.Empty):
                     self._add(outcomes, self.done.get(timeout=0.05))
                 if len(outcomes) >= PAGE or (outcomes and time.monotonic() - recorded > RECORD_EVERY):
-                    self._record(outcomes)
+                    self.to_record.put(outcomes)
                     outcomes, recorded = Outcomes(), time.monotonic()
         finally:
             for _ in senders:
@@ -130,14 +138,35 @@ class _Drain:
                 sender.join()
             while not self.done.empty():  # what finished while the senders were being stopped
                 self._add(outcomes, self.done.get())
-            self._record(outcomes)
+            self.to_record.put(outcomes)
+            self.to_record.put(None)
+            recorder.join()
+        if self.record_error is not None:
+            raise self.record_error
         return self.taken
 
     def _add(self, outcomes: Outcomes, more: Outcomes) -> None:
-        outcomes.sent += more.sent
-        outcomes.failed += more.failed
-        outcomes.later += more.later
+        outcomes.absorb(more)
         self.in_flight -= 1
+
+    def _record_all(self) -> None:
+        """The recorder's thread: sending never waits for the database's write lock (on SQLite the
+        worker may hold it through a burst); whatever piled up meanwhile is one transaction."""
+        while (outcomes := self.to_record.get()) is not None:
+            ending = False
+            while not self.to_record.empty():
+                more = self.to_record.get()
+                if more is None:
+                    ending = True
+                    break
+                outcomes.absorb(more)
+            try:
+                self._record(outcomes)
+            except Exception as exc:  # the rows stay pending: sent again later, never lost
+                log.exception("outbox: could not record what was sent")
+                self.record_error = exc
+            if ending:
+                return
 
     def _feed(self) -> int | None:
         """Queue the next page of due rows; how many there were, None when no more may be taken

@@ -116,7 +116,6 @@ def test_a_drain_streams_past_a_page_until_nothing_is_due(hub):
     mailers = [MemoryMailer() for _ in range(3)]
     assert drain_outbox(hub.engine, mailers, later(), batch=None) == PAGE * 2 + 7
     assert sum(len(m.sent) for m in mailers) == PAGE * 2 + 7 and {r.status for r in rows(hub)} == {"sent"}
-    assert all(m.sent for m in mailers)  # every session took a share
 
 
 def test_a_drain_told_to_stop_takes_nothing_more_and_leaves_it_pending(hub):
