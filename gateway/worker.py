@@ -47,6 +47,7 @@ class Worker:
         self, settings: Settings, engine: Engine, spool: Spool, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
         self.settings, self.engine, self.spool, self.clock = settings, engine, spool, clock
+        spool.recover_interrupted()  # a worker that died mid-batch: those entries had a try
         self.limits = ParseLimits(**vars(settings.limits))
         self.stopping = False
 
@@ -70,16 +71,15 @@ class Worker:
         savepoint, so one that fails is rolled back alone. Only after the commit are their spool
         files removed, with one folder fsync: stored before the spool file goes, as for one.
         Returns (entries taken, outcomes)."""
-        counted: list[str] = []
         try:
-            taken, stored, failures = self._store_batch(names, counted)
+            taken, stored, failures = self._store_batch(names)
         except Exception as exc:
             if not is_infrastructure(exc):
                 raise
-            for name in counted:  # a full disk or a lost database is not these messages' fault
-                self.spool.forget_attempt(name)
+            self.spool.batch_ended()  # a full disk or a lost database is not these messages' fault
             raise Infrastructure(str(exc)) from exc
         self.spool.done_many([outcome.name for outcome in stored])
+        self.spool.batch_ended()
         for name, attempt, exc in failures:
             self._failed(name, attempt, exc)
         for outcome in stored:
@@ -87,7 +87,7 @@ class Worker:
                 log.info("<%s> %s: %s", outcome.message_id, space, result)
         return taken, stored
 
-    def _store_batch(self, names: list[str], counted: list[str]):
+    def _store_batch(self, names: list[str]):
         started, taken = time.monotonic(), 0
         stored: list[Outcome] = []
         failures: list[tuple[str, int, BaseException]] = []
@@ -97,11 +97,7 @@ class Worker:
                 if taken and (self.stopping or time.monotonic() - started > BATCH_SECONDS):
                     break
                 taken += 1
-                try:
-                    attempt = self.spool.count_attempt(name)
-                except FileNotFoundError:
-                    continue  # taken by another worker meanwhile
-                counted.append(name)
+                attempt = self.spool.attempt(name)
                 try:
                     envelope, raw = self.spool.read(name)
                 except FileNotFoundError:
@@ -134,6 +130,7 @@ class Worker:
             log.warning("%s: database conflict, will retry: %s", name, exc.__class__.__name__)
         else:
             log.error("%s: processing failed (attempt %d)", name, attempt, exc_info=exc)
+        self.spool.failed_try(name, attempt)
         if attempt >= self.settings.worker.max_attempts:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._tell_moderators(name, detail)

@@ -15,9 +15,12 @@ def test_put_read_done(tmp_path):
         ["s@hub.example.org"],
         b"raw\r\n",
     )
-    assert spool.count_attempt(name) == 1 and spool.count_attempt(name) == 2
+    assert spool.attempt(name) == 1
+    spool.failed_try(name, 1)
+    assert spool.attempt(name) == 2
     spool.done(name)
-    assert spool.pending() == [] and list(spool.tries.iterdir()) == []
+    spool.batch_ended()
+    assert spool.pending() == [] and [p.read_text() for p in spool.tries.iterdir()] == [""]
 
 
 def test_entries_come_out_in_arrival_order(tmp_path):
@@ -29,14 +32,14 @@ def test_entries_come_out_in_arrival_order(tmp_path):
 def test_set_aside_and_retry(tmp_path):
     spool = Spool(tmp_path)
     name = spool.put(Envelope("", ["s@h.example"], "pipe"), b"x")
-    spool.count_attempt(name)
+    spool.failed_try(name, spool.attempt(name))
     spool.set_aside(name, "3 attempts; last error: boom")
     assert spool.pending() == [] and [(f.name, f.error) for f in spool.failed()] == [
         (name, "3 attempts; last error: boom")
     ]
     assert spool.retry() == [name]
     assert spool.pending() == [name] and spool.failed() == []
-    assert spool.count_attempt(name) == 1  # a fresh count after retry
+    assert spool.attempt(name) == 1  # a fresh count after retry
 
 
 def test_stored_entries_leave_new_at_once_and_the_disk_soon(tmp_path):
@@ -57,3 +60,28 @@ def test_what_a_crash_left_in_done_goes_at_the_next_start(tmp_path):
     (spool.done_dir / "00000000000000000001-left.msg").write_bytes(b"stored before the crash")
     Spool(tmp_path).clean_tmp()
     assert list(spool.done_dir.iterdir()) == [] and spool.pending() == []
+
+
+def test_a_batch_a_crash_interrupted_counts_a_try_for_each_entry_it_had_reached(tmp_path):
+    """The journal of a worker that died mid-batch (here a dead child's) is read at the next start."""
+    import multiprocessing
+    import os
+
+    spool = Spool(tmp_path)
+    first, second, third = (spool.put(Envelope("", ["s@h.example"], "pipe"), b"x") for _ in range(3))
+    spool.done_many([first])  # stored and committed before the crash: no try to count
+
+    def crash_mid_batch() -> None:
+        child = Spool(tmp_path)
+        for name in (first, second, third):
+            child.attempt(name)
+        os._exit(1)  # killed before the batch was committed
+
+    process = multiprocessing.get_context("fork").Process(target=crash_mid_batch)
+    process.start()
+    process.join()
+    Spool(tmp_path).recover_interrupted()
+    assert (spool.tries_of(first), spool.tries_of(second), spool.tries_of(third)) == (0, 1, 1)
+    assert [p.name for p in spool.tries.iterdir() if p.name.startswith("batch-of-")] == []
+    Spool(tmp_path).recover_interrupted()  # read once, not again
+    assert spool.tries_of(second) == 1
