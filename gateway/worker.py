@@ -51,12 +51,16 @@ class Worker:
         self.limits = ParseLimits(**vars(settings.limits))
         self.stopping = False
 
-    def process_pending(self) -> list[Outcome]:
-        """Everything spooled, in batches of one transaction each (group commit)."""
+    def process_pending(self, after_batch: Callable[[], None] = lambda: None) -> list[Outcome]:
+        """Everything spooled, in batches of one transaction each (group commit); `after_batch` is
+        called once each batch that stored something is committed (serve's worker process sends
+        what it queued then, not after a burst of thousands)."""
         outcomes: list[Outcome] = []
         names = self.spool.pending()
         while names and not self.stopping:
             taken, found = self.process_batch(names[:MAX_BATCH])
+            if found:
+                after_batch()
             outcomes += found
             names = names[taken:]
         return outcomes

@@ -106,13 +106,15 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
         with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
             os.write(queued.fileno(), b"m")  # serve's outbox goes at once
 
+    def send_what_was_stored() -> None:
+        say_queued()  # notices and receipts
+        deliver_each(hub, on_queued=say_queued)  # what was just published goes out now
+
     say_queued()  # the first word also says the worker is ready (WorkerProcess.wait_ready)
     while not worker.stopping:
         pause, woken_early = hub.settings.worker.poll_seconds, True
         try:
-            if worker.process_pending():
-                say_queued()  # notices and receipts
-                deliver_each(hub, on_queued=say_queued)  # what was just published goes out now
+            worker.process_pending(after_batch=send_what_was_stored)
             health.ok()
         except Exception as exc:  # the loop never ends on an error: it waits and tries again
             if not is_infrastructure(exc):

@@ -60,3 +60,17 @@ def test_a_message_that_fails_is_rolled_back_alone_and_kept_for_another_try(hub)
     assert "bad@x" not in ids and len(ids) == 11  # bad0@x and the ten others; bad@x's post rolled back
     [left] = hub.spool.pending()
     assert b"<bad@x>" in hub.spool.read(left)[1] and (hub.spool.tries / left).read_text() == "1"
+
+
+def test_what_each_batch_stored_is_announced_once_it_is_committed(hub, monkeypatch):
+    """serve's outbox hears of each batch, not only of the end of a burst."""
+    monkeypatch.setattr("gateway.worker.MAX_BATCH", 10)
+    spool(hub, 25)
+    stored_when_told: list[int] = []
+
+    def told() -> None:
+        with session_scope(hub.engine) as session:  # what another process would see: committed rows
+            stored_when_told.append(session.exec(select(func.count()).select_from(Post)).one())
+
+    Worker(hub.settings, hub.engine, hub.spool).process_pending(after_batch=told)
+    assert stored_when_told == [10, 20, 25]
