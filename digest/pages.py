@@ -8,12 +8,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archive.mailing import Mailing
-from archive.origin import one_click
-from archive.pages import Archive, NotFound
-from archive.site import readable_space
-from archive.spaces import space_row
-from archive.visibility import may_read
+from archive.record.mailing import Mailing
+from archive.record.reading import readable_space
+from archive.record.spaces import space_row
+from archive.record.visibility import may_read
+from archive.web.app import Archive, NotFound
+from archive.web.origin import one_click
 from config.database import session_scope, utcnow
 from config.tokens import InvalidToken
 from digest.requests import apply_token, token_subscriber, web_subscribe

@@ -17,7 +17,7 @@ from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archive.models import OutgoingMail, Space
+from archive.record.models import OutgoingMail, Space
 from config.database import session_scope, utcnow
 from digest.models import DigestSent, Subscriber
 from gateway.health import read_health

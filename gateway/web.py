@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.applications import Starlette
 
-from archive.pages import make_app
+from archive.web.app import make_app
 from digest.pages import routes as subscription_pages
 from gateway import observe
 from gateway.hub import Hub

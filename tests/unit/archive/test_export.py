@@ -11,13 +11,13 @@ from sqlalchemy import update
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive import export as export_module
-from archive.export import export
-from archive.export_files import MANIFEST
-from archive.importer import import_mbox
-from archive.models import Post, Question
-from archive.pages import make_app
-from archive.urls import message_hash
+from archive.record.importer import import_mbox
+from archive.record.models import Post, Question
+from archive.record.urls import message_hash
+from archive.web import export as export_module
+from archive.web.app import make_app
+from archive.web.export import export
+from archive.web.export_files import MANIFEST
 from config.database import session_scope
 from gateway.hub import open_hub
 from tests.configs import make_settings
@@ -166,7 +166,7 @@ def _assert_as_fresh(archive, site: Path, fresh: Path, before: dict, report) -> 
 
 
 def test_the_export_stays_inside_its_folder(tmp_path):
-    from archive.export_files import Writer
+    from archive.web.export_files import Writer
 
     with pytest.raises(ValueError):
         Writer(tmp_path / "site").write("/../outside.html", b"x")

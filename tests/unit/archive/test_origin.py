@@ -1,11 +1,11 @@
-"""Which POSTs count as sent from another site (archive.origin), through the composed app."""
+"""Which POSTs count as sent from another site (archive.web.origin), through the composed app."""
 
 from __future__ import annotations
 
 import pytest
 from starlette.testclient import TestClient
 
-from archive.pages import make_app
+from archive.web.app import make_app
 from digest.pages import routes as subscription_pages
 
 # TestClient sends Host: testserver; the site's base_url in the tests is http://127.0.0.1:8080.

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from archive.models import Post
-from archive.pages import make_app
-from archive.spaces import space_row
-from archive.urls import message_hash
+from archive.record.models import Post
+from archive.record.spaces import space_row
+from archive.record.urls import message_hash
+from archive.web.app import make_app
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker
@@ -163,7 +163,7 @@ def test_private_space_is_invisible(tmp_path, database):
     settings = make_settings(tmp_path, database=database)
     hub = open_hub(settings)
     with session_scope(hub.engine) as session:
-        from archive.spaces import space_row
+        from archive.record.spaces import space_row
 
         row = space_row(session, "closed-space")
         row.visibility = "private"
@@ -298,12 +298,12 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
 
 def test_an_mbox_download_is_read_in_batches_in_order_and_is_the_exports_bytes(archive):
     """The web streams space.mbox.gz a batch at a time; the file is the export's, byte for byte."""
-    from archive import site
-    from archive.feeds import mbox_gz, mbox_gz_stream
+    from archive.record import reading
+    from archive.web.feeds import mbox_gz, mbox_gz_stream
 
     with session_scope(archive.hub.engine) as session:
         space_id = space_row(session, "unece-review").id
-        whole = mbox_gz(site.in_order(session, space_id))
-    batches = list(site.raw_in_batches(archive.hub.engine, space_id, size=1))
+        whole = mbox_gz(reading.in_order(session, space_id))
+    batches = list(reading.raw_in_batches(archive.hub.engine, space_id, size=1))
     assert [len(batch) for batch in batches] == [1, 1]  # two published posts, one a batch
     assert b"".join(mbox_gz_stream(batches)) == whole == archive.get("/unece-review/space.mbox.gz").content

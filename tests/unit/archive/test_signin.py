@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.members import add_member
-from archive.models import OutgoingMail
-from archive.pages import make_app
-from archive.signin import COOKIE
-from archive.spaces import space_row
+from archive.record.members import add_member
+from archive.record.models import OutgoingMail
+from archive.record.spaces import space_row
+from archive.web.app import make_app
+from archive.web.signin import COOKIE
 from config.database import session_scope
 from gateway.hub import open_hub
 from tests.configs import PRIVATE_SPACE, make_settings

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.mailing import Mailing
-from archive.models import Post
-from archive.pages import make_app
+from archive.record.mailing import Mailing
+from archive.record.models import Post
+from archive.web.app import make_app
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each
@@ -178,7 +178,7 @@ def test_csv_import(subs):
     text = "address,name,mode,language\nbo@org.example,Bo,daily,fr\nbad-address,X,weekly,\n"
     text += "cy@org.example,,,\n"
     with session_scope(subs.hub.engine) as session:
-        from archive.spaces import space_row
+        from archive.record.spaces import space_row
 
         change = roster.import_csv(session, space_row(session, "unece-review"), text)
     assert (change.added, len(change.refused)) == (2, 1)
@@ -187,7 +187,7 @@ def test_csv_import(subs):
 
 
 def roster_add(subs: Hub, address: str, mode: str) -> None:
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
 
     with session_scope(subs.hub.engine) as session:
         roster.add(session, space_row(session, "unece-review"), address, mode=mode, now=subs.now)
@@ -226,7 +226,7 @@ def test_two_instances_sending_digests_at_once_send_each_once(tmp_path, postgres
 
 
 def test_a_private_spaces_links_work_for_their_holder_and_tell_nobody_else_anything(tmp_path, database):
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
     from digest.headers import unsubscribe_url
     from tests.configs import PRIVATE_SPACE
 

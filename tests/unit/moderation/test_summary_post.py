@@ -7,10 +7,10 @@ import datetime as dt
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.mailing import Mailing
-from archive.models import Post
-from archive.pages import make_app
-from archive.spaces import space_row
+from archive.record.mailing import Mailing
+from archive.record.models import Post
+from archive.record.spaces import space_row
+from archive.web.app import make_app
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests
