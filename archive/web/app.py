@@ -1,114 +1,57 @@
-"""The web archive (Starlette): pages keyed by space and Message-ID, safe headers on every response."""
+"""The archive's web app (Starlette): its pages in the order they are matched, error pages, middleware."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import jinja2
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archive.record.spaces import title_in
-from archive.record.urls import attachment_path, message_hash
-from archive.record.visibility import ANONYMOUS, Viewer, gives_raw_mail
-from archive.web.headers import SAFE_HEADERS
+from archive.web import browsing, downloads, feeds, search_page, signin_pages, stats_page
+from archive.web.context import Archive, NotFound
 from archive.web.origin import SameOrigin
-from archive.web.reader_language import choose_language
-from archive.web.signin import COOKIE, viewer_of
+from archive.web.signin import COOKIE
 from config import Settings
-from config.database import utcnow
-from config.errors import N_, Reason, said
-from templates import environment, languages, translations
+from config.errors import N_, Reason
+
+# The site's own paths first, then a space's (/{slug}/...). No two of these match one URL: the site's
+# paths are literal, a space's end in a literal name or a trailing slash, so the order shows how
+# the site is laid out rather than deciding anything. A space slugged "signin" would lose
+# /signin/feed.atom to the sign-in link's page: slugs are best kept off the site's own names.
+ARCHIVE_ROUTES: list[BaseRoute] = [
+    *signin_pages.ROUTES,  # /signin, /signin/{token}, /signout
+    *search_page.ROUTES,  # /search
+    *browsing.ROUTES,  # /, /static/style.css, then a space, its questions, threads and messages
+    *feeds.ROUTES,  # /{slug}/feed.atom, /{slug}/q/{number}/feed.atom
+    *downloads.ROUTES,  # /{slug}/message/{digest}/raw, attachments, the three mbox files
+    *stats_page.ROUTES,  # /{slug}/stats/ and /{slug}/stats/{chart}.svg
+]
 
 
-class NotFound(Exception):
-    """Nothing here for this visitor (missing and not allowed look the same)."""
-
-
-class Archive:
-    """Everything a page handler needs, built once per process."""
-
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.settings, self.engine = settings, engine
-        self.languages = languages(settings.templates_path)
-        self.globals = {
-            "message_hash": message_hash,
-            "attachment_path": attachment_path,
-            "show_addresses": settings.web.show_addresses,
-            "base_url": settings.site.base_url.rstrip("/"),
-            "title_in": self.title_in,
-            "gives_raw_mail": gives_raw_mail,
-        }
-
-    def templates(self, language: str) -> jinja2.Environment:
-        """The templates speaking `language` (its catalog, its dates), with the archive's helpers."""
-        env = environment(self.settings.templates_path, language)
-        env.globals.update(self.globals)
-        return env
-
-    def said(self, reason: str, language: str) -> str:
-        """A Reason (or any text) in the reader's language."""
-        return said(reason, translations(language, self.settings.templates_path).gettext)
-
-    def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
-        text = (
-            self.templates(language)
-            .get_template(f"web/{name}")
-            .render(
-                languages=self.languages,
-                request_path=request.url.path,
-                now=utcnow(),
-                signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
-                **values,
-            )
-        )
-        return HTMLResponse(text, headers=SAFE_HEADERS)
-
-    def title_in(self, space: Any, language: str) -> str:
-        """A space's title in the reader's language where the configuration gives one."""
-        return title_in(self.settings, space, language)
-
-    def viewer(self, request: Request, session: Session) -> Viewer:
-        """Who is looking: the signed-in address from the session cookie, or anonymous."""
-        cookie = request.cookies.get(COOKIE)
-        if not cookie:
-            return ANONYMOUS
-        return viewer_of(self.settings.site.secret_key, session, self.settings, cookie, utcnow())
-
-    def language(self, request: Request, offered: tuple[str, ...] | list[str] = ()) -> str:
-        return choose_language(
-            request.query_params.get("lang"),
-            request.headers.get("accept-language", ""),
-            tuple(offered) or self.languages,
-        )
-
-
-def make_app(settings: Settings, engine: Engine, more: Callable | None = None) -> Starlette:
-    """The archive's routes, plus `more(archive)` -> [(path, endpoint, methods)] from higher layers."""
-    from archive.web import browsing, search_page, signin_pages  # all import this module's helpers
-
-    archive = Archive(settings, engine)
-    pairs = [*search_page.routes(archive), *browsing.routes(archive)]
-    with_methods = [*signin_pages.routes(archive), *(more(archive) if more else [])]
-    extra = [Route(path, endpoint, methods=methods) for path, endpoint, methods in with_methods]
+def make_app(archive: Archive, routes: list[BaseRoute]) -> Starlette:
+    """An app answering `routes`, tried in the order given, with the archive's error pages; every
+    POST is checked for the page it came from, and a signed-in reader's pages stay out of caches."""
     app = Starlette(
-        routes=[*extra, *(Route(path, endpoint) for path, endpoint in pairs)],
+        routes=routes,
         exception_handlers={404: _not_found(archive), NotFound: _not_found(archive)},
         middleware=[
             Middleware(PrivateWhenSignedIn),
-            Middleware(SameOrigin, base_url=settings.site.base_url, refuse=_cross_site(archive)),
+            Middleware(SameOrigin, base_url=archive.settings.site.base_url, refuse=_cross_site(archive)),
         ],
     )
-    app.state.archive = archive
+    app.state.archive = archive  # what each page handler reads (archive.web.context.archive_of)
     return app
+
+
+def archive_app(settings: Settings, engine: Engine) -> Starlette:
+    """The archive's pages alone: what the static export renders. `hubmail serve` answers these
+    and more (the subscribers' pages, health and metrics), composed in gateway/web.py."""
+    archive = Archive(settings, engine)
+    return make_app(archive, ARCHIVE_ROUTES)
 
 
 class PrivateWhenSignedIn:
@@ -170,7 +113,3 @@ def _cross_site(archive: Archive):
         return response
 
     return refuse
-
-
-def plain(text: str | bytes, status: int = 200, **headers: str) -> Response:
-    return PlainTextResponse(text, status_code=status, headers={**SAFE_HEADERS, **headers})

@@ -10,19 +10,16 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from archive.record import reading, urls
 from archive.record.attachments import blob_path
 from archive.record.edits import PUBLIC_RAW
+from archive.record.mbox import mbox_gz
 from archive.record.models import Post
 from archive.record.visibility import gives_raw_mail
-from archive.web.feeds import mbox_gz
-
-if TYPE_CHECKING:
-    from archive.web.export_render import Context
+from archive.web.export_batch import Context
 
 # The same function remembered: a post's hash is asked for on each of its pages and files.
 message_hash = functools.lru_cache(maxsize=1 << 17)(urls.message_hash)
@@ -30,7 +27,7 @@ IN_MBOX = (Post.thread_id, Post.question_id, Post.received_at, Post.from_addr, P
 
 
 def raws(page: Context, ids: list[int]) -> Iterable[tuple]:
-    """handlers.raw: the message as published (archive.record.edits), never for a private space."""
+    """downloads.raw: the message as published (archive.record.edits), never for a private space."""
     if not gives_raw_mail(page.space):
         return
     query = select(Post.id, PUBLIC_RAW).where(*_published(page), Post.id.in_(ids))
@@ -38,12 +35,12 @@ def raws(page: Context, ids: list[int]) -> Iterable[tuple]:
 
 
 def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
-    """handlers.attachment: the stored blob's bytes, where the blob is there."""
+    """downloads.attachment: the stored blob's bytes, where the blob is there."""
     query = select(Post.id, Post.message_id, Post.attachments).where(
         *_published(page), Post.id.in_({post for post, _ in keys})
     )
     found = {row.id: row for row in page.session.connection().execute(query)}
-    root = page.renderer.settings.data_path / "attachments"
+    root = page.archive.settings.data_path / "attachments"
     for post_id, index in keys:
         row = found.get(post_id)
         if row is None or index >= len(row.attachments):
@@ -55,7 +52,7 @@ def attachments(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
 
 
 def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple]:
-    """data_routes.thread_mbox: each thread's raw messages in order (reading.in_order)."""
+    """downloads.thread_mbox: each thread's raw messages in order (reading.in_order)."""
     if not gives_raw_mail(page.space):
         return
     heads = page.posts(Post.id.in_(roots))
@@ -67,7 +64,7 @@ def thread_mboxes(page: Context, roots: list[int]) -> Iterable[tuple]:
 
 
 def mboxes(page: Context, keys: list[tuple[int, int] | None]) -> Iterable[tuple]:
-    """data_routes.space_mbox (key None) and question_mbox (key (question id, number))."""
+    """downloads.space_mbox (key None) and question_mbox (key (question id, number))."""
     if not gives_raw_mail(page.space):
         return
     for key in keys:

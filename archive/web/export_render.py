@@ -14,24 +14,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from starlette.requests import Request
 
 from archive.record import reading
-from archive.record.models import Post, Question, Space
+from archive.record.models import Post, Question
 from archive.record.spaces import space_row
 from archive.record.threads import build_threads, flatten
-from archive.web.app import make_app
+from archive.web.app import archive_app
+from archive.web.export_batch import PUBLISHED, Context, scope_for
 from archive.web.export_copies import COPIES, message_hash, thread_in
 from config import Settings
 from config.database import make_engine, session_scope
 
-# The columns templates and threading read (a column added to a template fails tests/unit/archive/
-# test_export.py until it is named here); plain rows, as cheap to read as they are to render.
-SHOWN = [Post.id, Post.space_id, Post.question_id, Post.status, Post.message_id, Post.message_hash,
-         Post.from_addr, Post.from_name, Post.subject, Post.sent_at, Post.received_at, Post.published_at,
-         Post.parent_message_id, Post.parent_id, Post.thread_id, Post.attachments, Post.display_html,
-         Post.language, Post.is_summary, Post.edited_at]  # fmt: skip
-PUBLISHED = reading.PUBLISHED
 THREAD = func.coalesce(Post.thread_id, Post.id)  # as reading.question_threads groups a question's posts
 
 
@@ -58,7 +51,7 @@ class Renderer:
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
-        self.app = make_app(settings, engine)
+        self.app = archive_app(settings, engine)
         self.archive = self.app.state.archive
         # The same function remembered: a post's hash is asked for on each of its three pages.
         self.archive.globals["message_hash"] = message_hash
@@ -68,7 +61,7 @@ class Renderer:
             return asyncio.run(self._app_pages(task))
         rendered, urls = Rendered(), {key: url for url, key in task.items}
         with session_scope(self.engine, writes=False) as session:
-            page = Context(self, session, space_row(session, task.slug), urls)
+            page = Context(self.archive, session, space_row(session, task.slug), urls)
             for key, content in KINDS[task.kind](page, list(urls)):
                 rendered.files.append((urls.pop(key), content))
         rendered.missing += urls.values()  # asked for, not found: the app would answer 404
@@ -87,7 +80,7 @@ class Renderer:
 
 async def asgi_get(app, url: str) -> tuple[int, bytes]:
     """GET url from the app in this process, as an anonymous visitor (no sockets, no client)."""
-    scope = {**_scope(url), "http_version": "1.1", "raw_path": url.encode(), "client": ("127.0.0.1", 0)}
+    scope = {**scope_for(url), "http_version": "1.1", "raw_path": url.encode(), "client": ("127.0.0.1", 0)}
     status, chunks = 500, []
 
     async def receive() -> dict:
@@ -104,45 +97,8 @@ async def asgi_get(app, url: str) -> tuple[int, bytes]:
     return status, b"".join(chunks)
 
 
-class Context:
-    """One space's batch: its row, language and helpers to read posts as pages are given them."""
-
-    def __init__(self, renderer: Renderer, session, space: Space, urls: dict) -> None:
-        self.renderer, self.session, self.space, self.urls = renderer, session, space, urls
-        self.base = f"/{space.slug}/"
-        self.language = renderer.archive.language(_request(self.base), space.languages)
-
-    def render(self, url: str, template: str, **values) -> bytes:
-        response = self.renderer.archive.render(
-            _request(url), template, self.language, space=self.space, **values
-        )
-        return response.body
-
-    def posts(self, *where) -> list:
-        query = select(*SHOWN).where(Post.space_id == self.space.id, Post.status == PUBLISHED, *where)
-        return list(self.session.connection().execute(query))
-
-    def parents(self, posts: list, known: dict[int, object]) -> dict[int, object]:
-        """reading.parents_of for a batch: each post's published parent, from `known` or read."""
-        wanted = {p.parent_id for p in posts if p.parent_id} - known.keys()
-        if wanted:
-            query = select(*SHOWN).where(Post.id.in_(wanted), Post.status == PUBLISHED)
-            known = {**known, **{p.id: p for p in self.session.connection().execute(query)}}
-        return {p.id: known[p.parent_id] for p in posts if p.parent_id in known}
-
-
-def _scope(path: str) -> dict:
-    host = [(b"host", b"export.invalid")]
-    return {"type": "http", "method": "GET", "scheme": "http", "server": ("export.invalid", 80),
-            "path": path, "root_path": "", "query_string": b"", "headers": host}  # fmt: skip
-
-
-def _request(path: str) -> Request:
-    return Request(_scope(path))
-
-
 def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
-    """handlers.message: the post, its parent ("in reply to"), and its thread's root."""
+    """browsing.message: the post, its parent ("in reply to"), and its thread's root."""
     posts = page.posts(Post.id.in_(ids))
     by_id = {p.id: p for p in posts}
     roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
@@ -154,7 +110,7 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
 
 
 def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
-    """handlers.thread: every published post of the root's thread, threaded, with their parents."""
+    """browsing.thread: every published post of the root's thread, threaded, with their parents."""
     heads = page.posts(Post.id.in_(roots))
     members = _members(page, heads)
     for root in heads:
@@ -174,11 +130,11 @@ def _members(page: Context, heads: list) -> dict:
 
 
 def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
-    """handlers.question: reading.question_threads's pages, the question's threads ordered once."""
+    """browsing.question: reading.question_threads's pages, the question's threads ordered once."""
     by_question = defaultdict(list)
     for question_id, number in keys:
         by_question[question_id].append(number)
-    size = page.renderer.settings.web.page_size
+    size = page.archive.settings.web.page_size
     for question_id, numbers in by_question.items():
         question = page.session.get(Question, question_id)
         order = _thread_order(page, question_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from archive.web.headers import SAFE_HEADERS, SVG_CSP
 
-# The export's own URL shapes (archive.record.urls.attachment_path; handlers.raw; data_routes' charts).
+# The export's own URL shapes (archive.record.urls.attachment_path; downloads.raw; stats_page's charts).
 ATTACHMENT = r"^/[^/]+/message/[^/]+/[0-9]+\.bin$"
 RAW = r"^/[^/]+/message/[^/]+/raw$"
 CHART = r"^/[^/]+/stats/[a-z]+\.svg$"

@@ -18,7 +18,7 @@ from archive.record.mailing import Mailing
 from archive.record.members import add_member
 from archive.record.models import OutgoingMail, Post
 from archive.record.spaces import space_row
-from archive.web.app import make_app
+from archive.web.app import archive_app
 from archive.web.export import export
 from archive.web.signin import COOKIE, request_link, use_link
 from config.database import session_scope
@@ -73,7 +73,7 @@ class Matrix:
     def __init__(self, tmp_path, database) -> None:
         self.hub = open_hub(make_settings(tmp_path, database=database, extra=SPACES))
         self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: NOW)
-        self.client = TestClient(make_app(self.hub.settings, self.hub.engine))
+        self.client = TestClient(archive_app(self.hub.settings, self.hub.engine))
         self.count = 0
         with session_scope(self.hub.engine) as session:
             for slug in VISIBILITY:

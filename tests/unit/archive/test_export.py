@@ -15,7 +15,7 @@ from archive.record.importer import import_mbox
 from archive.record.models import Post, Question
 from archive.record.urls import message_hash
 from archive.web import export as export_module
-from archive.web.app import make_app
+from archive.web.app import archive_app
 from archive.web.export import export
 from archive.web.export_files import MANIFEST
 from config.database import session_scope
@@ -80,7 +80,7 @@ def test_every_file_is_what_the_app_answers(archive, tmp_path):
     report = export(archive.settings, archive.engine, tmp_path / "site", jobs=1)
     written = contents(tmp_path / "site")
     assert report.written == len(written) and report.removed == 0
-    client = TestClient(make_app(archive.settings, archive.engine))
+    client = TestClient(archive_app(archive.settings, archive.engine))
     for name, data in written.items():
         if name not in LIVE_ONLY:
             answer = client.get(url_of(name))

@@ -7,8 +7,8 @@ import gzip
 from sqlmodel import func, select
 
 from archive.record.importer import import_mbox
+from archive.record.mbox import mbox_gz
 from archive.record.models import Post
-from archive.web.feeds import mbox_gz
 from config.database import session_scope
 
 MBOX = (

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from archive.record.models import Post
 from archive.record.spaces import space_row
 from archive.record.urls import message_hash
-from archive.web.app import make_app
+from archive.web.app import archive_app
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker
@@ -40,7 +40,7 @@ class Archive:
     def __init__(self, hub) -> None:
         self.hub = hub
         self.worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
-        self.client = TestClient(make_app(hub.settings, hub.engine))
+        self.client = TestClient(archive_app(hub.settings, hub.engine))
 
     def post(self, raw: bytes, to: str = "unece-review+q1@hub.example.org", approve: bool = True) -> None:
         self.hub.spool.put(Envelope("ana@ngo.example", [to], "smtp"), raw)
@@ -168,7 +168,7 @@ def test_private_space_is_invisible(tmp_path, database):
         row = space_row(session, "closed-space")
         row.visibility = "private"
         session.add(row)
-    client = TestClient(make_app(settings, hub.engine))
+    client = TestClient(archive_app(settings, hub.engine))
     assert "closed-space" not in client.get("/").text
     assert client.get("/closed-space/").status_code == 404
 
@@ -219,7 +219,7 @@ def test_site_templates_override_the_shipped_ones(tmp_path):
         '{% extends "web/base.html" %}{% block content %}<h1>Our hub</h1>{% endblock %}'
     )
     settings = make_settings(tmp_path, extra='templates_dir = "site-templates"\n')
-    client = TestClient(make_app(settings, open_hub(settings).engine))
+    client = TestClient(archive_app(settings, open_hub(settings).engine))
     assert "<h1>Our hub</h1>" in client.get("/").text
     assert "Guiding questions" in client.get("/unece-review/").text  # the others stay as shipped
 
@@ -290,7 +290,7 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
         ('"Second"', today + 2 * day, today + 10 * day, [2]),
     )
     hub = open_hub(make_settings(tmp_path, dates=dates))
-    client = TestClient(make_app(hub.settings, hub.engine))
+    client = TestClient(archive_app(hub.settings, hub.engine))
     index, space = client.get("/").text, client.get("/unece-review/").text
     assert 'phase-between">between' in index and 'phase-between">between' in space
     hub.engine.dispose()
@@ -299,7 +299,7 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
 def test_an_mbox_download_is_read_in_batches_in_order_and_is_the_exports_bytes(archive):
     """The web streams space.mbox.gz a batch at a time; the file is the export's, byte for byte."""
     from archive.record import reading
-    from archive.web.feeds import mbox_gz, mbox_gz_stream
+    from archive.record.mbox import mbox_gz, mbox_gz_stream
 
     with session_scope(archive.hub.engine) as session:
         space_id = space_row(session, "unece-review").id

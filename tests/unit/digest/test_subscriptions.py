@@ -12,15 +12,14 @@ from starlette.testclient import TestClient
 
 from archive.record.mailing import Mailing
 from archive.record.models import Post
-from archive.web.app import make_app
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each
 from digest.models import Subscriber
-from digest.pages import routes as subscription_pages
 from gateway.hub import open_hub
 from gateway.jobs import digests
 from gateway.spool import Envelope
+from gateway.web import web_app
 from gateway.worker import Worker
 from tests.configs import make_settings
 from tests.conftest import fresh_postgres_database
@@ -138,7 +137,7 @@ def test_unsubscribe_by_link_one_click_and_tampered(subs):
     subs.each()
     url = parse(outbox(subs.hub, "post")[0].raw)["List-Unsubscribe"].split("<")[1].split(">")[0]
     path = url.removeprefix("http://127.0.0.1:8080")
-    client = TestClient(make_app(subs.hub.settings, subs.hub.engine, subscription_pages))
+    client = TestClient(web_app(subs.hub))
     assert "Unsubscribe" in client.get(path).text and subs.subscriber("bo@org.example").status == "active"
     tampered = client.post(path[:-3] + "aaa", data={"List-Unsubscribe": "One-Click"})
     assert tampered.status_code == 400 and subs.subscriber("bo@org.example").status == "active"
@@ -194,7 +193,7 @@ def roster_add(subs: Hub, address: str, mode: str) -> None:
 
 
 def test_web_form_sends_the_same_confirmation_and_says_nothing_more(subs):
-    client = TestClient(make_app(subs.hub.settings, subs.hub.engine, subscription_pages))
+    client = TestClient(web_app(subs.hub))
     assert 'action="/unece-review/subscribe"' in client.get("/unece-review/").text
     for _ in range(5):
         page = client.post("/unece-review/subscribe", data={"address": "dee@org.example", "mode": "daily"})
@@ -238,7 +237,7 @@ def test_a_private_spaces_links_work_for_their_holder_and_tell_nobody_else_anyth
         path = unsubscribe_url(Mailing.at(hub.settings, NOW), "inner", subscriber).removeprefix(
             "http://127.0.0.1:8080"
         )
-    client = TestClient(make_app(hub.settings, hub.engine, subscription_pages))
+    client = TestClient(web_app(hub))
     assert "Inner circle" in client.get(path).text  # the mailbox that got the link knows the space
     unknown = client.get("/nosuch/unsubscribe/" + path.rsplit("/", 1)[1])
     for forged in (path[:-3] + "aaa", path.replace("/unsubscribe/", "/confirm/")):
