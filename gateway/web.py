@@ -15,7 +15,8 @@ from gateway.hub import Hub
 def web_app(hub: Hub) -> Starlette:
     """Every page the web process serves, its routes tried in this order. Each route's path is
     specific (literal paths, or a space's ending in a literal name or a slash), so the order shows
-    the site's layout rather than deciding which page answers."""
+    the site's layout rather than deciding which page answers; a URL that differs from a page's
+    only by its trailing slash is redirected to it (archive.web.app.TrailingSlash)."""
     routes = [
         # What operators watch: /healthz, /metrics (literal paths; no templates, no session).
         *observe.routes(hub),

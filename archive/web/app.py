@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import URL, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.web import browsing, downloads, feeds, search_page, signin_pages, stats_page
 from archive.web.context import Archive, NotFound
+from archive.web.headers import SAFE_HEADERS
 from archive.web.origin import SameOrigin
 from archive.web.signin import COOKIE
 from config import Settings
@@ -43,6 +44,10 @@ def make_app(archive: Archive, routes: list[BaseRoute]) -> Starlette:
             Middleware(SameOrigin, base_url=archive.settings.site.base_url, refuse=_cross_site(archive)),
         ],
     )
+    # A URL that no route answers, but one would with its trailing slash added (or taken off),
+    # is sent there with a permanent redirect instead of Starlette's temporary one.
+    app.router.redirect_slashes = False
+    app.router.default = TrailingSlash(app.router)
     app.state.archive = archive  # what each page handler reads (archive.web.context.archive_of)
     return app
 
@@ -52,6 +57,24 @@ def archive_app(settings: Settings, engine: Engine) -> Starlette:
     and more (the subscribers' pages, health and metrics), composed in gateway/web.py."""
     archive = Archive(settings, engine)
     return make_app(archive, ARCHIVE_ROUTES)
+
+
+class TrailingSlash:
+    """The router's answer when no route matches: 308 to the same URL with its trailing slash added
+    or taken off where a route answers that one (/{slug}/q/1 is /{slug}/q/1/), else not found. The
+    path alone decides, so a space the visitor may not read answers as one that does not exist."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            other = {**scope, "path": path.rstrip("/") if path.endswith("/") else path + "/"}
+            if any(route.matches(other)[0] is not Match.NONE for route in self.router.routes):
+                response = RedirectResponse(str(URL(scope=other)), status_code=308, headers=SAFE_HEADERS)
+                return await response(scope, receive, send)
+        await self.router.not_found(scope, receive, send)
 
 
 class PrivateWhenSignedIn:

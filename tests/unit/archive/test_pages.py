@@ -116,6 +116,23 @@ def test_message_permalink_raw_and_unknown(archive):
     assert archive.get("/unece-review/message/NOPE/").status_code == 404
 
 
+def test_a_folder_page_without_its_slash_is_sent_to_it_for_good(archive):
+    """308, the query kept; by the path alone (an unknown space is redirected too, then 404s)."""
+    digest = message_hash("root@x")
+    for path in (
+        "/unece-review",
+        "/unece-review/q/1",
+        f"/unece-review/thread/{digest}",
+        "/nosuchspace/stats",
+    ):
+        answer = archive.get(f"{path}?lang=fr", follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (308, f"http://testserver{path}/?lang=fr")
+    assert archive.get("/unece-review/feed.atom/", follow_redirects=False).status_code == 308
+    assert archive.get("/unece-review/q/1").status_code == 200
+    assert archive.get("/nosuchspace/stats").status_code == 404
+    assert archive.get("/no/such/page", follow_redirects=False).status_code == 404
+
+
 def test_addresses_are_not_shown_by_default(archive):
     page = archive.get("/unece-review/q/1/").text
     assert "Ana Pérez" in page and "ana@ngo.example" not in page
