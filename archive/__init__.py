@@ -1,1 +1,1 @@
-"""The record: spaces, posts, threads and attachments, parsing, and the outgoing-mail queue."""
+"""The archive: the record (record/), the web archive and its export (web/), the analysis report (report/)."""

@@ -30,10 +30,10 @@ from urllib.parse import quote_plus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.models import Post  # noqa: E402 - after the path is set
-from archive.publish import prepare_for_display  # noqa: E402
-from archive.spaces import question_row, space_row  # noqa: E402
-from archive.urls import message_hash  # noqa: E402
+from archive.record.models import Post  # noqa: E402 - after the path is set
+from archive.record.publish import prepare_for_display  # noqa: E402
+from archive.record.spaces import question_row, space_row  # noqa: E402
+from archive.record.urls import message_hash  # noqa: E402
 from bench import prose  # noqa: E402
 from config import load_settings  # noqa: E402
 from config.database import session_scope  # noqa: E402

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402 - after the path is set
 
-from archive.bodies import letter_bytes  # noqa: E402
-from archive.mailing import Mailing  # noqa: E402
-from archive.models import OutgoingMail, Post  # noqa: E402
-from archive.publish import prepare_for_display  # noqa: E402
-from archive.spaces import question_row, space_row  # noqa: E402
-from archive.urls import message_hash  # noqa: E402
+from archive.record.bodies import letter_bytes  # noqa: E402
+from archive.record.mailing import Mailing  # noqa: E402
+from archive.record.models import OutgoingMail, Post  # noqa: E402
+from archive.record.publish import prepare_for_display  # noqa: E402
+from archive.record.spaces import question_row, space_row  # noqa: E402
+from archive.record.urls import message_hash  # noqa: E402
 from config import load_settings  # noqa: E402
 from config.database import session_scope  # noqa: E402
 from digest.delivery import send_digests  # noqa: E402

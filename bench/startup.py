@@ -41,8 +41,8 @@ LAYERS = [  # (label, what `python -c` imports), each layer on top of the one be
     ("+ settings (config)", "import typer, config"),
     ("+ sqlalchemy", "import typer, config, sqlalchemy.orm"),
     ("+ sqlmodel", "import typer, config, sqlalchemy.orm, sqlmodel"),
-    ("+ models, reports", "import typer, config, gateway.reports"),
-    ("+ alembic", "import typer, config, gateway.reports, alembic.command"),
+    ("+ models, listings", "import typer, config, gateway.listings"),
+    ("+ alembic", "import typer, config, gateway.listings, alembic.command"),
 ]
 
 

@@ -7,11 +7,11 @@ import email
 from flufl.bounce import all_failures
 from sqlmodel import Session
 
-from archive.mailing import Mailing
-from archive.members import moderators_of
-from archive.models import Space
-from archive.outgoing import Letter, queue
-from archive.spaces import space_row
+from archive.record.mailing import Mailing
+from archive.record.members import moderators_of
+from archive.record.models import Space
+from archive.record.outgoing import Letter, queue
+from archive.record.spaces import space_row
 from config.errors import N_
 from config.tokens import InvalidToken, check_token, peek
 from digest.models import Subscriber

@@ -16,11 +16,11 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
-from archive.bodies import Shared
-from archive.mailing import Mailing
-from archive.members import viewer_for
-from archive.models import Post, PostStatus, Space
-from archive.visibility import may_read
+from archive.record.bodies import Shared
+from archive.record.mailing import Mailing
+from archive.record.members import viewer_for
+from archive.record.models import Post, PostStatus, Space
+from archive.record.visibility import may_read
 from config.database import UTCDateTime
 from digest.headers import recipient
 from digest.letters import post_letter
@@ -102,7 +102,7 @@ def due(mail: Mailing, session: Session, mode: str, space_id: int | None = None)
 
 def send_each(mail: Mailing, session: Session, limit: int | None = None) -> int:
     """Each newly published post to every 'each' subscriber of its space; returns messages queued.
-    A post is composed once per language (archive.bodies), its rows written in one statement.
+    A post is composed once per language (archive.record.bodies), its rows written in one statement.
     With a limit, posts are taken in publication order until about that many messages are queued
     (a post is never split), so the caller can commit and let the outbox start on them."""
     readers: dict[tuple[int, str], list[Due]] = {}

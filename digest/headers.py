@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from archive.bodies import Recipient, mark
-from archive.mailing import Mailing
-from archive.urls import space_url
+from archive.record.bodies import Recipient, mark
+from archive.record.mailing import Mailing
+from archive.record.urls import space_url
 from config.tokens import make_token
 from digest.models import Subscriber
 

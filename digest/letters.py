@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from archive.attachments import blob_path
-from archive.mailing import Mailing
-from archive.models import Post, Space
-from archive.outgoing import Letter, Part
-from archive.render import mail_html
-from archive.spaces import title_in
-from archive.urls import attachment_url, post_url
+from archive.record.attachments import blob_path
+from archive.record.display import mail_html
+from archive.record.mailing import Mailing
+from archive.record.models import Post, Space
+from archive.record.outgoing import Letter, Part
+from archive.record.spaces import title_in
+from archive.record.urls import attachment_url, post_url
 from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import size
 
@@ -21,7 +21,7 @@ from templates.dates import size
 def post_letter(mail: Mailing, space: Space, post: Post, language: str) -> Letter:
     """The post as list mail: From rewritten to the space (DMARC), replies to the space, same Message-ID,
     its attachments carried up to [digest] attachments_max_bytes, else linked to the archive; the
-    subscriber's own parts are markers (archive.bodies), or list-wide with personalize = false."""
+    subscriber's own parts are markers (archive.record.bodies), or list-wide with personalize = false."""
     words = mail.words(language)
     author = post.from_name or post.from_addr.partition("@")[0] or words.gettext("someone")
     title = title_in(mail.settings, space, language)

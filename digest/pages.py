@@ -2,72 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from archive.mailing import Mailing
-from archive.origin import one_click
-from archive.pages import Archive, NotFound
-from archive.site import readable_space
-from archive.spaces import space_row
-from archive.visibility import may_read
+from archive.record.mailing import Mailing
+from archive.record.reading import readable_space
+from archive.record.spaces import space_row
+from archive.record.visibility import may_read
+from archive.web.context import Archive, NotFound, archive_of
+from archive.web.origin import one_click
 from config.database import session_scope, utcnow
 from config.tokens import InvalidToken
 from digest.requests import apply_token, token_subscriber, web_subscribe
 
 
-def routes(archive: Archive) -> list[tuple[str, Callable, list[str]]]:
-    def action(request: Request, kind: str) -> Response:
-        token = request.path_params["token"]
-        mail = Mailing.at(archive.settings, utcnow())
-        with session_scope(archive.engine, writes=request.method == "POST") as session:
-            space = _space_for(archive, request, session, mail, token, kind)
-            language = archive.language(request, space.languages)
-            if request.method == "GET":  # a link previewer must not unsubscribe anyone: ask first
-                return _page(archive, request, language, space, ask=kind)
-            try:
-                done = apply_token(mail, session, space, token, (kind,))
-            except InvalidToken as exc:
-                reason = archive.said(exc.reason, language)
-                response = _page(archive, request, language, space, done="refused", reason=reason)
-                response.status_code = 400
-                return response
-        return _page(archive, request, language, space, done=done)
+def confirm(request: Request) -> Response:
+    return _action(request, "confirm")
 
-    def confirm(request: Request) -> Response:
-        return action(request, "confirm")
 
-    @one_click  # RFC 8058: the mail provider's server POSTs here, from no page of ours
-    def unsubscribe(request: Request) -> Response:
-        return action(request, "unsubscribe")
+@one_click  # RFC 8058: the mail provider's server POSTs here, from no page of ours
+def unsubscribe(request: Request) -> Response:
+    return _action(request, "unsubscribe")
 
-    async def subscribe(request: Request) -> Response:
-        form = await request.form()  # then off the event loop: the write may wait for its lock
-        return await run_in_threadpool(subscribed, request, form)
 
-    def subscribed(request: Request, form) -> Response:
-        with session_scope(archive.engine, writes=True) as session:
-            space = readable_space(session, request.path_params["slug"], archive.viewer(request, session))
-            if space is None:
-                raise NotFound
-            web_subscribe(
-                Mailing.at(archive.settings, utcnow()),
-                session,
-                space,
-                str(form.get("address", "")),
-                str(form.get("mode", "weekly")),
-            )
-            language = archive.language(request, space.languages)
-            return _page(archive, request, language, space, done="asked")
+async def subscribe(request: Request) -> Response:
+    form = await request.form()  # then off the event loop: the write may wait for its lock
+    return await run_in_threadpool(_subscribed, request, form)
 
-    return [
-        ("/{slug}/subscribe", subscribe, ["POST"]),
-        ("/{slug}/confirm/{token}", confirm, ["GET", "POST"]),
-        ("/{slug}/unsubscribe/{token}", unsubscribe, ["GET", "POST"]),
-    ]
+
+def _action(request: Request, kind: str) -> Response:
+    archive = archive_of(request)
+    token = request.path_params["token"]
+    mail = Mailing.at(archive.settings, utcnow())
+    with session_scope(archive.engine, writes=request.method == "POST") as session:
+        space = _space_for(archive, request, session, mail, token, kind)
+        language = archive.language(request, space.languages)
+        if request.method == "GET":  # a link previewer must not unsubscribe anyone: ask first
+            return _page(archive, request, language, space, ask=kind)
+        try:
+            done = apply_token(mail, session, space, token, (kind,))
+        except InvalidToken as exc:
+            reason = archive.said(exc.reason, language)
+            response = _page(archive, request, language, space, done="refused", reason=reason)
+            response.status_code = 400
+            return response
+    return _page(archive, request, language, space, done=done)
+
+
+def _subscribed(request: Request, form) -> Response:
+    archive = archive_of(request)
+    with session_scope(archive.engine, writes=True) as session:
+        space = readable_space(session, request.path_params["slug"], archive.viewer(request, session))
+        if space is None:
+            raise NotFound
+        web_subscribe(
+            Mailing.at(archive.settings, utcnow()),
+            session,
+            space,
+            str(form.get("address", "")),
+            str(form.get("mode", "weekly")),
+        )
+        language = archive.language(request, space.languages)
+        return _page(archive, request, language, space, done="asked")
 
 
 def _space_for(archive: Archive, request: Request, session, mail: Mailing, token: str, kind: str):
@@ -91,3 +89,12 @@ def _page(archive: Archive, request: Request, language: str, space, ask="", done
     return archive.render(
         request, "subscription.html", language, space=space, ask=ask, done=done, reason=reason
     )
+
+
+# Each second segment is a literal no archive page uses, so these and the archive's pages can be
+# listed in any order: a catch-all /{slug}/{kind}/{token} once took /{slug}/stats/weeks.svg.
+ROUTES = [
+    Route("/{slug}/subscribe", subscribe, methods=["POST"]),
+    Route("/{slug}/confirm/{token}", confirm, methods=["GET", "POST"]),
+    Route("/{slug}/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
+]

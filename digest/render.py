@@ -8,13 +8,13 @@ from urllib.parse import quote
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from archive.commandlines import without_reply_prefix
-from archive.mailing import Mailing
-from archive.models import Post, Question, Space
-from archive.outgoing import Letter
-from archive.render import collapse_quotes, mail_html
-from archive.spaces import title_in
-from archive.urls import attachment_url, post_url
+from archive.record.commandlines import without_reply_prefix
+from archive.record.display import collapse_quotes, mail_html
+from archive.record.mailing import Mailing
+from archive.record.models import Post, Question, Space
+from archive.record.outgoing import Letter
+from archive.record.spaces import title_in
+from archive.record.urls import attachment_url, post_url
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import long_date, span
@@ -66,7 +66,7 @@ def digest_letters(
 ) -> list[Letter]:
     """The digest of `posts` for subscribers of this language and mode: one letter, or numbered parts
     of at most [digest] part_max_bytes of text each, all sent at once. The subscriber's own parts
-    (To, unsubscribe link) are markers, put in per recipient (archive.bodies)."""
+    (To, unsubscribe link) are markers, put in per recipient (archive.record.bodies)."""
     parts = split(posts, mail.settings.digest.part_max_bytes)
     title = title_in(mail.settings, space, language)
     letters = []

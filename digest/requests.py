@@ -9,16 +9,16 @@ from enum import StrEnum
 from babel.support import NullTranslations
 from sqlmodel import Session
 
-from archive.allowance import confirmations, hold_address, may_send, request_answers
-from archive.commandlines import command_lines, english_words, translated_verbs, verb_table
-from archive.mailing import Mailing
-from archive.members import role_of
-from archive.models import Space
-from archive.outgoing import Letter, queue
-from archive.parsing import ParsedMessage
-from archive.spaces import space_row, title_in
-from archive.store import command_seen, record_command
-from archive.urls import space_url
+from archive.record.allowance import confirmations, hold_address, may_send, request_answers
+from archive.record.commandlines import command_lines, english_words, translated_verbs, verb_table
+from archive.record.mailing import Mailing
+from archive.record.members import role_of
+from archive.record.models import Space
+from archive.record.outgoing import Letter, queue
+from archive.record.parsing import ParsedMessage
+from archive.record.spaces import space_row, title_in
+from archive.record.store import command_seen, record_command
+from archive.record.urls import space_url
 from config.errors import N_
 from config.spaces import is_address, is_language
 from config.tokens import InvalidToken, check_token, make_token, peek
@@ -204,7 +204,7 @@ def _ask(
     mail: Mailing, session: Session, space: Space, subscriber: Subscriber, kind: str, asked_by: str
 ) -> bool:
     """Double opt-in: only the mailbox itself can say yes, by replying or following the link.
-    False when the address had its confirmations for the day (archive.allowance): none is sent."""
+    False when the address had its confirmations for the day (archive.record.allowance): none is sent."""
     if not may_send(session, confirmations(mail.settings), subscriber.address, asked_by):
         return False
     expires = mail.now + dt.timedelta(days=CONFIRM_DAYS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from archive.models import Space
+from archive.record.models import Space
 from config.database import utcnow
 from config.spaces import is_address, is_language
 from digest.models import MODES, Subscriber

@@ -32,7 +32,7 @@ def export(
     whose bytes differ, and removes files no longer public (.hubmail-export.json remembers)."""
     from rich.progress import Progress
 
-    from archive.export import export as export_archive
+    from archive.web.export import export as export_archive
 
     hub = hub_from(config)
     with Progress(transient=True) as progress:
@@ -58,8 +58,8 @@ def server_config(
     """Print the web server settings that give a static export the headers `hubmail serve` sends:
     a script-free CSP and nosniff on every file, attachments as downloads (issue 14). The export
     also writes them for Apache as its .htaccess."""
-    from archive.server_configs import SERVERS
-    from archive.server_configs import server_config as settings_for
+    from archive.web.server_configs import SERVERS
+    from archive.web.server_configs import server_config as settings_for
 
     if server not in SERVERS:
         typer.echo(f"hubmail: no settings for {server!r}; choose one of {', '.join(SERVERS)}", err=True)
@@ -78,7 +78,7 @@ def import_(
     """Import an existing list archive; threads kept, duplicates skipped, nobody mailed."""
     from rich.progress import Progress
 
-    from archive.importer import count_messages, import_mbox
+    from archive.record.importer import count_messages, import_mbox
 
     hub = hub_from(config)
     config_space = hub.settings.space(space)

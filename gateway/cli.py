@@ -95,10 +95,10 @@ def serve(
 @app.command()
 def spaces(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the discussion spaces, their addresses, dates and post counts."""
-    from gateway import reports
+    from gateway import listings
 
     hub = hub_from(config)
-    rows = reports.spaces(hub)
+    rows = listings.spaces(hub)
     print_rows(rows, as_json, ("slug", "title", "state", "phase", "opens", "closes", "questions", "posts"))
 
 
@@ -111,22 +111,22 @@ def posts(
     as_json: JsonOption = False,
 ) -> None:
     """List stored posts, newest last."""
-    from archive.models import PostStatus
-    from gateway import reports
+    from archive.record.models import PostStatus
+    from gateway import listings
 
     hub = hub_from(config)
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
     check_choice("--status", status, [s.value for s in PostStatus])
-    rows = reports.posts(hub, space, status, limit)
+    rows = listings.posts(hub, space, status, limit)
     print_rows(rows, as_json, ("id", "space", "question", "status", "from", "subject", "received_at"))
 
 
 @app.command()
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Spool, set-aside messages, posts by status and the outbox, at a glance."""
-    from gateway import reports
+    from gateway import listings
 
-    report = reports.status(hub_from(config))
+    report = listings.status(hub_from(config))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -151,11 +151,11 @@ def holds(
     as_json: JsonOption = False,
 ) -> None:
     """List held posts waiting for a moderator, oldest first."""
-    from gateway import reports
+    from gateway import listings
 
     hub = hub_from(config)
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
-    rows = reports.holds(hub, space)
+    rows = listings.holds(hub, space)
     print_rows(rows, as_json, ("id", "space", "question", "from", "subject", "received_at", "notes"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from archive.parsing import MessageRefused, ParseLimits, check_acceptable
+from archive.record.parsing import MessageRefused, ParseLimits, check_acceptable
 from config import Settings
 from gateway.routing import Unroutable, route
 from gateway.spool import Envelope, Spool

@@ -20,7 +20,7 @@ Space = Annotated[str, typer.Option("--space", help="The space's slug.")]
 
 
 def _space(session, hub, slug: str):
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
 
     row = space_row(session, slug) if hub.settings.space(slug) else None
     if row is None:
@@ -147,8 +147,8 @@ def preview(
 
 def _preview(hub, session, row, subscriber) -> list:
     """The subscriber's next digest, personalized; empty (and said) when nothing is new."""
-    from archive.bodies import personalized
-    from archive.mailing import Mailing
+    from archive.record.bodies import personalized
+    from archive.record.mailing import Mailing
     from config.database import utcnow
     from digest.delivery import due_posts
     from digest.headers import recipient

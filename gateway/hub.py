@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archive.spaces import sync_spaces
+from archive.record.spaces import sync_spaces
 from config import Settings
 from config.database import make_engine, migrate, session_scope
 from gateway.spool import Spool, spool_for

@@ -17,8 +17,8 @@ from imapclient import IMAPClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from archive.headers import single_sender
-from archive.parsing import header_block_size
+from archive.record.headers import single_sender
+from archive.record.parsing import header_block_size
 from config import Settings
 from config.database import session_scope, utcnow
 from config.imap import ImapAccount

@@ -10,8 +10,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from archive.mailing import Mailing
-from archive.spaces import space_row
+from archive.record.mailing import Mailing
+from archive.record.spaces import space_row
 from config.database import one_at_a_time, session_scope, utcnow
 from config.planner import refresh_statistics
 from digest.delivery import last_sent, send_digests, send_each

@@ -11,8 +11,8 @@ import typer
 
 from gateway.cli_options import ConfigOption, JsonOption, commands, hub_from, operator, print_rows
 
-# The database layer is imported in the commands: --help stays light. The roles are archive.members.ROLES,
-# written out here for the help (a test keeps the two the same).
+# The database layer is imported in the commands: --help stays light. The roles are
+# archive.record.members.ROLES, written out here for the help (a test keeps the two the same).
 ROLES_HELP = "One of moderator, member, reader."
 app = commands("Roles per space: moderators, members (read and post), readers (read only).")
 SpaceOption = Annotated[str, typer.Option("--space", help="The space's slug.")]
@@ -21,7 +21,7 @@ Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
 
 
 def _space(session, hub, slug: str):
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
 
     if hub.settings.space(slug) is None:
         typer.echo(f"hubmail: no space {slug!r} in the configuration", err=True)
@@ -30,7 +30,7 @@ def _space(session, hub, slug: str):
 
 
 def _check_role(role: str) -> None:
-    from archive.members import ROLES
+    from archive.record.members import ROLES
 
     if role not in ROLES:
         typer.echo(f"hubmail: {role!r} is not a role ({', '.join(ROLES)})", err=True)
@@ -47,7 +47,7 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Give addresses a role in a space (or change it)."""
-    from archive.members import add_member
+    from archive.record.members import add_member
     from config.database import session_scope
 
     _check_role(role)
@@ -68,7 +68,7 @@ def add(
 @app.command()
 def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None) -> None:
     """Take the role away (the configuration's moderators stay moderators)."""
-    from archive.members import remove_member
+    from archive.record.members import remove_member
     from config.database import session_scope
 
     hub = hub_from(config)
@@ -83,7 +83,7 @@ def remove(addresses: Addresses, space: SpaceOption, config: ConfigOption = None
 @app.command("list")
 def list_members(space: SpaceOption, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Everyone with a role, the configuration's moderators first."""
-    from archive.members import members
+    from archive.record.members import members
     from config.database import session_scope
 
     hub = hub_from(config)
@@ -122,7 +122,7 @@ def import_csv(
     """A stakeholder list at once; each bad line is named, the good ones are kept."""
     from rich.progress import track
 
-    from archive.members import add_member
+    from archive.record.members import add_member
     from config.database import session_scope
 
     _check_role(role)

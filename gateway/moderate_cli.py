@@ -22,7 +22,7 @@ SpaceOption = Annotated[str, typer.Option("--space", help="With --all-held: the 
 
 def _run(config: Path | None, post_ids: list[int], verb: str, by: str, all_held: str = "", **how) -> None:
     """The command on each post in turn (no verb: untrust); exit 1 when any post was missing or unchanged."""
-    from archive.models import Post
+    from archive.record.models import Post
     from config.database import session_scope, utcnow
     from moderation.commands import Command, Verb
     from moderation.context import Moderation
@@ -55,8 +55,8 @@ def _run(config: Path | None, post_ids: list[int], verb: str, by: str, all_held:
 def _held(hub, session, slug: str) -> list[int]:
     from sqlmodel import col, select
 
-    from archive.models import Post, PostStatus
-    from archive.spaces import space_row
+    from archive.record.models import Post, PostStatus
+    from archive.record.spaces import space_row
 
     if not slug or hub.settings.space(slug) is None:
         known = ", ".join(s.slug for s in hub.settings.spaces)
@@ -150,8 +150,8 @@ def original(
     moderators' text instead: --published)."""
     import sys
 
-    from archive.edits import public_raw
-    from archive.models import Post
+    from archive.record.edits import public_raw
+    from archive.record.models import Post
     from config.database import session_scope
 
     with session_scope(hub_from(config).engine) as session:

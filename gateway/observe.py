@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -16,8 +15,9 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from archive.models import OutgoingMail, Space
+from archive.record.models import OutgoingMail, Space
 from config.database import session_scope, utcnow
 from digest.models import DigestSent, Subscriber
 from gateway.health import read_health
@@ -27,7 +27,7 @@ from gateway.models import ImapState
 STUCK = dt.timedelta(minutes=10)  # a spooled message older than this: the worker is not keeping up
 
 
-def routes(hub: Hub) -> list[tuple[str, Callable, list[str]]]:
+def routes(hub: Hub) -> list[Route]:
     def healthz(request: Request) -> Response:
         reasons = unwell(hub)
         body = json.dumps({"status": "unwell" if reasons else "ok", "reasons": reasons})
@@ -38,7 +38,7 @@ def routes(hub: Hub) -> list[tuple[str, Callable, list[str]]]:
         registry.register(Collector(hub))
         return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
 
-    return [("/healthz", healthz, ["GET"]), ("/metrics", metrics, ["GET"])]
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"])]
 
 
 def unwell(hub: Hub) -> list[str]:

@@ -1,7 +1,7 @@
 """The outbox drain: due rows streamed to several relay sessions at once, outcomes recorded in batches.
 
 One thread (the caller's) reads the due rows a page at a time, puts each shared body's recipients
-in (archive.bodies), and keeps the relay sessions' queue about two pages ahead; each session
+in (archive.record.bodies), and keeps the relay sessions' queue about two pages ahead; each session
 sends from that queue in its own thread. No session waits for the others (a round that ended
 with a barrier left the relay idle between rounds), and the outcomes of many messages are
 recorded in one transaction: sent, failed for good (5xx, told to on_refused as a hard bounce)
@@ -25,8 +25,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from archive.marks import fill
-from archive.models import OutgoingBody, OutgoingMail
+from archive.record.marks import fill
+from archive.record.models import OutgoingBody, OutgoingMail
 from config.database import Lease, exclusive, session_scope, utcnow
 from gateway.mailer import Mailer, close_all
 from gateway.relay import Refused
@@ -49,7 +49,7 @@ class Message:
     envelope_from: str
     body: bytes
     rows: dict[str, OutgoingMail]  # recipient -> row
-    personal: dict | None = None  # what archive.marks.fill puts into body for this recipient
+    personal: dict | None = None  # what archive.record.marks.fill puts into body for this recipient
 
     def raw(self) -> bytes:
         return fill(self.body, self.personal) if self.personal else self.body

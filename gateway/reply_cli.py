@@ -58,8 +58,8 @@ def _reply_to(original: EmailMessage, sender: str, to: str, text: str, domain: s
     import email.utils
     from email.message import EmailMessage
 
-    from archive import wire
-    from archive.commandlines import without_reply_prefix
+    from archive.record import wire
+    from archive.record.commandlines import without_reply_prefix
 
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"], message["To"] = sender, to

@@ -19,8 +19,8 @@ def write_report(hub: Hub, space: str, fmt: str, phase: int | None, out: Path | 
     from rich.console import Console
     from rich.progress import Progress
 
-    from archive.report import ReportError, build_report, count_published
-    from archive.report_render import FORMATS, render_report
+    from archive.report.contents import ReportError, build_report, count_published
+    from archive.report.formats import FORMATS, render_report
     from config.database import session_scope
     from templates import environment
 

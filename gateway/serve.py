@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from archive.mailing import Mailing
+from archive.record.mailing import Mailing
 from config.database import Lease, session_scope, utcnow
 from digest.bounces import refused_by_relay
 from gateway.health import Health

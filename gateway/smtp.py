@@ -13,7 +13,7 @@ from aiosmtpd.smtp import SMTP
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from aiosmtpd.smtp import Session as SmtpSession
 
-from archive.parsing import MessageRefused, ParseLimits, check_acceptable
+from archive.record.parsing import MessageRefused, ParseLimits, check_acceptable
 from config import Settings
 from config.settings import split_listen
 from gateway.routing import Unroutable, route

@@ -28,8 +28,8 @@ def publish(
     config: ConfigOption = None,
 ) -> None:
     """Held like any post (moderators approve it by mail), then pinned on the space page."""
-    from archive.members import role_of
-    from archive.spaces import space_row
+    from archive.record.members import role_of
+    from archive.record.spaces import space_row
     from config.database import session_scope
     from gateway.spool import Envelope
     from gateway.worker import Worker
@@ -79,8 +79,8 @@ def _letter(sender: str, to: str, subject: str, file: Path, domain: str) -> emai
 def _approve(hub, space: str, message_id: str, moderator: str) -> None:
     from sqlmodel import select
 
-    from archive.models import Post
-    from archive.spaces import space_row
+    from archive.record.models import Post
+    from archive.record.spaces import space_row
     from config.database import session_scope, utcnow
     from moderation.commands import Command, Verb
     from moderation.context import Moderation

@@ -19,7 +19,7 @@ Addresses = Annotated[list[str], typer.Argument(help="Email addresses.")]
 
 
 def _space_id(hub, session, slug: str) -> int:
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
 
     if hub.settings.space(slug) is None:
         known = ", ".join(s.slug for s in hub.settings.spaces)

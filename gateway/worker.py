@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from archive.parsing import ParsedMessage, ParseLimits, message_id_of, parse_message
+from archive.record.parsing import ParsedMessage, ParseLimits, message_id_of, parse_message
 from config import Settings
 from config.database import session_scope, utcnow
 from digest.bounces import handle_bounce

@@ -84,7 +84,7 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
     """The worker's loop: process what is spooled, then wait for a wake-up or the poll interval."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which ends us in order
     end_with_parent()
-    from archive.language import load_model
+    from archive.record.language import load_model
     from config import load_settings
     from gateway.cli_options import setup_logging
     from gateway.health import Health, is_infrastructure

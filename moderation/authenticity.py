@@ -10,7 +10,7 @@ import authres
 import dkim
 from dkim.util import InvalidTagValueList, parse_tag_value
 
-from archive.parsing import ParsedMessage
+from archive.record.parsing import ParsedMessage
 from config import Settings
 from moderation.dnstxt import TxtResolver
 

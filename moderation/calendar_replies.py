@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from archive.models import Post
-from archive.outgoing import must_not_answer, queue
-from archive.site import summary
-from archive.spaces import space_row
-from archive.urls import post_url, space_url
+from archive.record.models import Post
+from archive.record.outgoing import must_not_answer, queue
+from archive.record.reading import summary
+from archive.record.spaces import space_row
+from archive.record.urls import post_url, space_url
 from config.calendar import moment
 from config.spaces import SpaceConfig
 from moderation.context import Moderation

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from babel.support import NullTranslations
 
-from archive.commandlines import command_lines, english_words, verb_table
+from archive.record.commandlines import command_lines, english_words, verb_table
 from templates import N_
 
 MAX_COMMANDS = 10

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from archive.commandlines import translated_verbs
-from archive.mailing import Mailing
-from archive.models import Post, Question, Space
-from archive.outgoing import Letter
+from archive.record.commandlines import translated_verbs
+from archive.record.mailing import Mailing
+from archive.record.models import Post, Question, Space
+from archive.record.outgoing import Letter
 from config.calendar import moment
 from config.spaces import SpaceConfig
 from moderation.commands import verb_words

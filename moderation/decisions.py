@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from archive.edits import edited_message
-from archive.models import Post, PostStatus, Question
-from archive.publish import prepare_for_display
-from archive.search import index_post
+from archive.record.edits import edited_message
+from archive.record.models import Post, PostStatus, Question
+from archive.record.publish import prepare_for_display
+from archive.record.search import index_post
 from moderation.commands import Command, Verb
 from moderation.context import Moderation
 from moderation.models import Decision

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from archive.members import role_of
-from archive.models import Post, PostStatus, Question
-from archive.parsing import ParsedMessage
-from archive.publish import prepare_for_display
-from archive.spaces import question_row, space_row
-from archive.store import find_parent, find_post, sent_before, store_post
+from archive.record.members import role_of
+from archive.record.models import Post, PostStatus, Question
+from archive.record.parsing import ParsedMessage
+from archive.record.publish import prepare_for_display
+from archive.record.spaces import question_row, space_row
+from archive.record.store import find_parent, find_post, sent_before, store_post
 from config.errors import N_, Reason
 from moderation.authenticity import authenticate
 from moderation.calendar_replies import CALENDAR_RULES, queue_calendar_reply

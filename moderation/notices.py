@@ -9,12 +9,12 @@ from urllib.parse import quote
 import nh3
 from sqlmodel import Session
 
-from archive.bodies import Recipient, Shared, mark
-from archive.members import moderators_of
-from archive.models import Post, PostStatus
-from archive.outgoing import Letter, must_not_answer, queue
-from archive.render import collapse_quotes
-from archive.urls import post_url, space_url
+from archive.record.bodies import Recipient, Shared, mark
+from archive.record.display import collapse_quotes
+from archive.record.members import moderators_of
+from archive.record.models import Post, PostStatus
+from archive.record.outgoing import Letter, must_not_answer, queue
+from archive.record.urls import post_url, space_url
 from config.errors import Refusal, said
 from config.spaces import SpaceConfig
 from config.tokens import make_token

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from archive.members import moderators_of
-from archive.outgoing import Letter, queue
-from archive.parsing import ParsedMessage
-from archive.store import command_seen, record_command
+from archive.record.members import moderators_of
+from archive.record.outgoing import Letter, queue
+from archive.record.parsing import ParsedMessage
+from archive.record.store import command_seen, record_command
 from moderation.context import Moderation
 
 

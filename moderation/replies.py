@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from archive.members import moderators_of
-from archive.models import Post, Space
-from archive.parsing import ParsedMessage
-from archive.store import command_seen, record_command
+from archive.record.members import moderators_of
+from archive.record.models import Post, Space
+from archive.record.parsing import ParsedMessage
+from archive.record.store import command_seen, record_command
 from config.errors import N_, Refusal
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.authenticity import authenticate

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flufl.bounce import all_failures
 
-from archive.parsing import ParsedMessage
+from archive.record.parsing import ParsedMessage
 from config.calendar import moment
 from config.errors import N_, Reason
 from config.spaces import SpaceConfig
@@ -48,7 +48,7 @@ class Check:
     trusted: bool = False  # trusted in this space (`approve trust`), its From domain authenticated
     question: int | None = None  # the question addressed (S+qN), or its thread's
     is_reply: bool = False  # answers a post already in the space
-    role: str | None = None  # the sender's role in the space (archive.members.role_of)
+    role: str | None = None  # the sender's role in the space (archive.record.members.role_of)
     unauthenticated: str = ""  # a trusted address, but why its From domain is not authenticated
 
 

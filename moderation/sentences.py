@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.support import NullTranslations
 
-from archive.models import PostStatus
+from archive.record.models import PostStatus
 from moderation.outcomes import Outcome, Result
 from templates.dates import date_and_time
 

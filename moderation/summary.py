@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from archive.members import moderators_of
-from archive.models import Post, PostStatus, Space
-from archive.outgoing import Letter, queue
-from archive.spaces import space_row
+from archive.record.members import moderators_of
+from archive.record.models import Post, PostStatus, Space
+from archive.record.outgoing import Letter, queue
+from archive.record.spaces import space_row
 from config.tokens import make_token
 from moderation.context import Moderation
 from moderation.models import Decision, SummarySent

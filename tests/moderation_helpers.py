@@ -7,8 +7,8 @@ from email.message import EmailMessage
 
 from sqlmodel import select
 
-from archive.bodies import letter_bytes
-from archive.models import OutgoingMail
+from archive.record.bodies import letter_bytes
+from archive.record.models import OutgoingMail
 from config.database import session_scope
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.urls import message_hash
+from archive.record.urls import message_hash
 from tests.support.browser import browser
 from tests.support.hubserver import HubServer, Sink
 

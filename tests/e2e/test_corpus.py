@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.parsing import ParseLimits, parse_message
+from archive.record.parsing import ParseLimits, parse_message
 from tests.support.hubserver import HubServer, wait_for
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"

@@ -9,7 +9,7 @@ import sys
 import httpx2
 import pytest
 
-from archive.signin import COOKIE
+from archive.web.signin import COOKIE
 from tests.configs import PRIVATE_SPACE
 from tests.support.browser import browser
 from tests.support.hubserver import HubServer, Sink, free_port, wait_for

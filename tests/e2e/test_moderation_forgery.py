@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import update
 
-from archive.models import Post
-from archive.urls import message_hash
+from archive.record.models import Post
+from archive.record.urls import message_hash
 from config import load_settings
 from config.database import make_engine, session_scope
 from tests.e2e.test_moderation import ANA, MIA, POST, held_post, mail_to, send, wait_mail

@@ -12,9 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from archive.bodies import Recipient, mark, queue_shared
-from archive.models import OutgoingMail
-from archive.outgoing import Letter, queue
+from archive.record.bodies import Recipient, mark, queue_shared
+from archive.record.models import OutgoingMail
+from archive.record.outgoing import Letter, queue
 from config.database import session_scope
 from gateway.outbox import drain_outbox
 from gateway.relay import SmtpSession

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from archive.urls import attachment_path, message_hash
+from archive.record.urls import attachment_path, message_hash
 from tests.support.hubserver import HubServer, wait_for
 
 DOMAIN = "hub.example.org"

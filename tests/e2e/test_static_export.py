@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.web_headers import CSP, SVG_CSP
+from archive.web.headers import CSP, SVG_CSP
 from tests.support.browser import browser
 from tests.support.hubserver import HUBMAIL, HubServer, Sink, wait_for
 from tests.support.webservers import serving

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import httpx2
 import pytest
 
-from archive.urls import message_hash
+from archive.record.urls import message_hash
 from config import load_settings
 from config.tokens import make_token
 from gateway.hub import attach_hub

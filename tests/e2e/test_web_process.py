@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.urls import attachment_path, message_hash
+from archive.record.urls import attachment_path, message_hash
 from tests.support.hubserver import HubServer, wait_for
 
 SPACE = "unece-review"

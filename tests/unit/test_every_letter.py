@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from archive import wire
-from archive.bodies import letter_bytes
-from archive.headers import clean_text
-from archive.mailing import Mailing
-from archive.models import OutgoingMail, Post
-from archive.signin import request_link
-from archive.spaces import space_row
+from archive.record import wire
+from archive.record.bodies import letter_bytes
+from archive.record.headers import clean_text
+from archive.record.mailing import Mailing
+from archive.record.models import OutgoingMail, Post
+from archive.record.spaces import space_row
+from archive.web.signin import request_link
 from config import load_settings
 from config.database import session_scope
 from digest import roster

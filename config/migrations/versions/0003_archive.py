@@ -17,7 +17,7 @@ def upgrade() -> None:
         post.create_index("ix_post_space_status_published", ["space_id", "status", "published_at"])
         post.create_index("ix_post_space_status_question", ["space_id", "status", "question_id"])
     if op.get_bind().dialect.name == "sqlite":
-        # rowid = post.id; filled when a post is published (archive.search.index_post).
+        # rowid = post.id; filled when a post is published (archive.record.search.index_post).
         op.execute(
             "CREATE VIRTUAL TABLE post_search USING fts5(subject, body, author, files, "
             "tokenize = 'unicode61 remove_diacritics 2')"

@@ -26,7 +26,7 @@ def upgrade() -> None:
         )
         post.create_index("ix_post_space_summary", ["space_id", "is_summary", "status", "published_at"])
         post.create_index("ix_post_space_status_language", ["space_id", "status", "language"])
-        # Asked for every new post (archive.store.adopt_replies): by space and the id it names.
+        # Asked for every new post (archive.record.store.adopt_replies): by space and the id it names.
         post.drop_index("ix_post_parent_message_id")
         post.create_index("ix_post_space_parent_message", ["space_id", "parent_message_id"])
     if op.get_bind().dialect.name == "sqlite":
@@ -41,7 +41,7 @@ def upgrade() -> None:
 
 
 def _rebuild_sqlite_index() -> None:
-    # scope: the words archive.search.scope_of writes; rank: bm25 with the subject counting 4 times.
+    # scope: the words archive.record.search.scope_of writes; rank: bm25 with the subject counting 4 times.
     op.execute("DROP TABLE IF EXISTS post_search")
     op.execute(
         "CREATE VIRTUAL TABLE post_search USING fts5(subject, body, author, files, scope, "

@@ -1,5 +1,5 @@
 """A moderators' edit is what the public gets: the edited message beside the original, and when
-(archive.edits; issue 14)."""
+(archive.record.edits; issue 14)."""
 
 import sqlalchemy as sa
 from alembic import op

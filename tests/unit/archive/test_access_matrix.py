@@ -1,6 +1,6 @@
 """Visibility × posting × role: pages, feeds, search, exports, digests, each-post mail and posting.
 
-One function decides who may read (archive.visibility.may_read) and one rule who may post
+One function decides who may read (archive.record.visibility.may_read) and one rule who may post
 (moderation.rules.posting_not_allowed); these tests check every surface asks them.
 """
 
@@ -13,14 +13,14 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.bodies import letter_bytes
-from archive.export import export
-from archive.mailing import Mailing
-from archive.members import add_member
-from archive.models import OutgoingMail, Post
-from archive.pages import make_app
-from archive.signin import COOKIE, request_link, use_link
-from archive.spaces import space_row
+from archive.record.bodies import letter_bytes
+from archive.record.mailing import Mailing
+from archive.record.members import add_member
+from archive.record.models import OutgoingMail, Post
+from archive.record.spaces import space_row
+from archive.web.app import archive_app
+from archive.web.export import export
+from archive.web.signin import COOKIE, request_link, use_link
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each
@@ -73,7 +73,7 @@ class Matrix:
     def __init__(self, tmp_path, database) -> None:
         self.hub = open_hub(make_settings(tmp_path, database=database, extra=SPACES))
         self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: NOW)
-        self.client = TestClient(make_app(self.hub.settings, self.hub.engine))
+        self.client = TestClient(archive_app(self.hub.settings, self.hub.engine))
         self.count = 0
         with session_scope(self.hub.engine) as session:
             for slug in VISIBILITY:

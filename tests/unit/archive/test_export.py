@@ -11,13 +11,13 @@ from sqlalchemy import update
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive import export as export_module
-from archive.export import export
-from archive.export_files import MANIFEST
-from archive.importer import import_mbox
-from archive.models import Post, Question
-from archive.pages import make_app
-from archive.urls import message_hash
+from archive.record.importer import import_mbox
+from archive.record.models import Post, Question
+from archive.record.urls import message_hash
+from archive.web import export as export_module
+from archive.web.app import archive_app
+from archive.web.export import export
+from archive.web.export_files import MANIFEST
 from config.database import session_scope
 from gateway.hub import open_hub
 from tests.configs import make_settings
@@ -80,7 +80,7 @@ def test_every_file_is_what_the_app_answers(archive, tmp_path):
     report = export(archive.settings, archive.engine, tmp_path / "site", jobs=1)
     written = contents(tmp_path / "site")
     assert report.written == len(written) and report.removed == 0
-    client = TestClient(make_app(archive.settings, archive.engine))
+    client = TestClient(archive_app(archive.settings, archive.engine))
     for name, data in written.items():
         if name not in LIVE_ONLY:
             answer = client.get(url_of(name))
@@ -166,7 +166,7 @@ def _assert_as_fresh(archive, site: Path, fresh: Path, before: dict, report) -> 
 
 
 def test_the_export_stays_inside_its_folder(tmp_path):
-    from archive.export_files import Writer
+    from archive.web.export_files import Writer
 
     with pytest.raises(ValueError):
         Writer(tmp_path / "site").write("/../outside.html", b"x")

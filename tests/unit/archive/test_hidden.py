@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.hidden import declarations, hides
-from archive.replytext import html_to_text
+from archive.record.hidden import declarations, hides
+from archive.record.replytext import html_to_text
 from moderation.commands import Verb, read_commands
 
 HIDDEN = {

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
-from archive import importer
-from archive.import_batch import Target
-from archive.importer import ImportReport, count_messages, import_mbox, messages, store_each
-from archive.models import Post
-from archive.spaces import question_row, space_row
+from archive.record import importer
+from archive.record.import_batch import Target
+from archive.record.importer import ImportReport, count_messages, import_mbox, messages, store_each
+from archive.record.models import Post
+from archive.record.spaces import question_row, space_row
 from config.database import session_scope
 from tests.unit.archive.import_corpus import corpus, mbox_file
 

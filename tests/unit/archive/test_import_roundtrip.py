@@ -6,9 +6,9 @@ import gzip
 
 from sqlmodel import func, select
 
-from archive.feeds import mbox_gz
-from archive.importer import import_mbox
-from archive.models import Post
+from archive.record.importer import import_mbox
+from archive.record.mbox import mbox_gz
+from archive.record.models import Post
 from config.database import session_scope
 
 MBOX = (

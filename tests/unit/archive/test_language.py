@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.language import detect, post_language
+from archive.record.language import detect, post_language
 
 
 @pytest.mark.parametrize(

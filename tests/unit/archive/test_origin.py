@@ -1,12 +1,11 @@
-"""Which POSTs count as sent from another site (archive.origin), through the composed app."""
+"""Which POSTs count as sent from another site (archive.web.origin), through the composed app."""
 
 from __future__ import annotations
 
 import pytest
 from starlette.testclient import TestClient
 
-from archive.pages import make_app
-from digest.pages import routes as subscription_pages
+from gateway.web import web_app
 
 # TestClient sends Host: testserver; the site's base_url in the tests is http://127.0.0.1:8080.
 CASES = [
@@ -25,7 +24,7 @@ CASES = [
 
 @pytest.mark.parametrize(("headers", "status"), CASES)
 def test_posts_from_other_sites_are_refused(hub, headers, status):
-    client = TestClient(make_app(hub.settings, hub.engine, subscription_pages))
+    client = TestClient(web_app(hub))
     answer = client.post("/signin", data={"address": "ana@ngo.example"}, headers=headers)
     assert answer.status_code == status
     if status == 403:
@@ -33,7 +32,7 @@ def test_posts_from_other_sites_are_refused(hub, headers, status):
 
 
 def test_one_click_unsubscribe_may_come_from_anywhere(hub):
-    client = TestClient(make_app(hub.settings, hub.engine, subscription_pages))
+    client = TestClient(web_app(hub))
     evil = {"Origin": "http://evil.example"}
     # Reaches the handler (which refuses the made-up token), not the 403 of a cross-site form.
     assert client.post("/unece-review/unsubscribe/x", headers=evil).status_code == 400

@@ -2,8 +2,8 @@
 
 from email import message_from_bytes, policy
 
-from archive.outgoing import Letter, compose
-from archive.parsing import parse_message
+from archive.record.outgoing import Letter, compose
+from archive.record.parsing import parse_message
 
 EVIL = b"From: a@b.example\r\nSubject: Hi =?UTF-8?Q?there=0ABcc:_x@evil.example?=\r\n\r\nx\r\n"
 

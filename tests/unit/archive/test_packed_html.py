@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.marks import mark
-from archive.mime import PACKED_LINE, packed_html
+from archive.record.marks import mark
+from archive.record.mime import PACKED_LINE, packed_html
 
 
 def words(html: str) -> list[str]:

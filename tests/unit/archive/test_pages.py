@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from archive.models import Post
-from archive.pages import make_app
-from archive.spaces import space_row
-from archive.urls import message_hash
+from archive.record.models import Post
+from archive.record.spaces import space_row
+from archive.record.urls import message_hash
+from archive.web.app import archive_app
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker
@@ -40,7 +40,7 @@ class Archive:
     def __init__(self, hub) -> None:
         self.hub = hub
         self.worker = Worker(hub.settings, hub.engine, hub.spool, clock=lambda: NOW)
-        self.client = TestClient(make_app(hub.settings, hub.engine))
+        self.client = TestClient(archive_app(hub.settings, hub.engine))
 
     def post(self, raw: bytes, to: str = "unece-review+q1@hub.example.org", approve: bool = True) -> None:
         self.hub.spool.put(Envelope("ana@ngo.example", [to], "smtp"), raw)
@@ -116,6 +116,23 @@ def test_message_permalink_raw_and_unknown(archive):
     assert archive.get("/unece-review/message/NOPE/").status_code == 404
 
 
+def test_a_folder_page_without_its_slash_is_sent_to_it_for_good(archive):
+    """308, the query kept; by the path alone (an unknown space is redirected too, then 404s)."""
+    digest = message_hash("root@x")
+    for path in (
+        "/unece-review",
+        "/unece-review/q/1",
+        f"/unece-review/thread/{digest}",
+        "/nosuchspace/stats",
+    ):
+        answer = archive.get(f"{path}?lang=fr", follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (308, f"http://testserver{path}/?lang=fr")
+    assert archive.get("/unece-review/feed.atom/", follow_redirects=False).status_code == 308
+    assert archive.get("/unece-review/q/1").status_code == 200
+    assert archive.get("/nosuchspace/stats").status_code == 404
+    assert archive.get("/no/such/page", follow_redirects=False).status_code == 404
+
+
 def test_addresses_are_not_shown_by_default(archive):
     page = archive.get("/unece-review/q/1/").text
     assert "Ana Pérez" in page and "ana@ngo.example" not in page
@@ -163,12 +180,12 @@ def test_private_space_is_invisible(tmp_path, database):
     settings = make_settings(tmp_path, database=database)
     hub = open_hub(settings)
     with session_scope(hub.engine) as session:
-        from archive.spaces import space_row
+        from archive.record.spaces import space_row
 
         row = space_row(session, "closed-space")
         row.visibility = "private"
         session.add(row)
-    client = TestClient(make_app(settings, hub.engine))
+    client = TestClient(archive_app(settings, hub.engine))
     assert "closed-space" not in client.get("/").text
     assert client.get("/closed-space/").status_code == 404
 
@@ -219,7 +236,7 @@ def test_site_templates_override_the_shipped_ones(tmp_path):
         '{% extends "web/base.html" %}{% block content %}<h1>Our hub</h1>{% endblock %}'
     )
     settings = make_settings(tmp_path, extra='templates_dir = "site-templates"\n')
-    client = TestClient(make_app(settings, open_hub(settings).engine))
+    client = TestClient(archive_app(settings, open_hub(settings).engine))
     assert "<h1>Our hub</h1>" in client.get("/").text
     assert "Guiding questions" in client.get("/unece-review/").text  # the others stay as shipped
 
@@ -290,7 +307,7 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
         ('"Second"', today + 2 * day, today + 10 * day, [2]),
     )
     hub = open_hub(make_settings(tmp_path, dates=dates))
-    client = TestClient(make_app(hub.settings, hub.engine))
+    client = TestClient(archive_app(hub.settings, hub.engine))
     index, space = client.get("/").text, client.get("/unece-review/").text
     assert 'phase-between">between' in index and 'phase-between">between' in space
     hub.engine.dispose()
@@ -298,12 +315,12 @@ def test_index_and_space_page_agree_on_where_a_space_stands(tmp_path):
 
 def test_an_mbox_download_is_read_in_batches_in_order_and_is_the_exports_bytes(archive):
     """The web streams space.mbox.gz a batch at a time; the file is the export's, byte for byte."""
-    from archive import site
-    from archive.feeds import mbox_gz, mbox_gz_stream
+    from archive.record import reading
+    from archive.record.mbox import mbox_gz, mbox_gz_stream
 
     with session_scope(archive.hub.engine) as session:
         space_id = space_row(session, "unece-review").id
-        whole = mbox_gz(site.in_order(session, space_id))
-    batches = list(site.raw_in_batches(archive.hub.engine, space_id, size=1))
+        whole = mbox_gz(reading.in_order(session, space_id))
+    batches = list(reading.raw_in_batches(archive.hub.engine, space_id, size=1))
     assert [len(batch) for batch in batches] == [1, 1]  # two published posts, one a batch
     assert b"".join(mbox_gz_stream(batches)) == whole == archive.get("/unece-review/space.mbox.gz").content

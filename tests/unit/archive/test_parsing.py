@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from archive.attachments import safe_filename
-from archive.headers import single_sender
-from archive.parsing import MessageRefused, ParseLimits, check_acceptable, parse_message
+from archive.record.attachments import safe_filename
+from archive.record.headers import single_sender
+from archive.record.parsing import MessageRefused, ParseLimits, check_acceptable, parse_message
 
 
 def test_plain_message_fields():

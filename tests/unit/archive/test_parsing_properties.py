@@ -5,7 +5,7 @@ import base64
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.parsing import MessageRefused, ParseLimits, check_acceptable, parse_message
+from archive.record.parsing import MessageRefused, ParseLimits, check_acceptable, parse_message
 
 HEADER_NAMES = st.sampled_from(
     [

@@ -12,11 +12,11 @@ import statistics
 import pytest
 from sqlmodel import col, select
 
-from archive.members import add_member
-from archive.models import Post, Question
-from archive.report import ReportError, build_report
-from archive.report_render import render_report
-from archive.spaces import space_row
+from archive.record.members import add_member
+from archive.record.models import Post, Question
+from archive.record.spaces import space_row
+from archive.report.contents import ReportError, build_report
+from archive.report.formats import render_report
 from config.database import session_scope
 from gateway.hub import open_hub
 from gateway.spool import Envelope

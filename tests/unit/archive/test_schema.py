@@ -6,12 +6,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
-import archive.models  # noqa: F401 - registers every table with SQLModel.metadata
+import archive.record.models  # noqa: F401 - registers every table with SQLModel.metadata
 import digest.models  # noqa: F401
 import gateway.models  # noqa: F401
 import moderation.models  # noqa: F401
-from archive.models import Question, Space
-from archive.spaces import sync_spaces
+from archive.record.models import Question, Space
+from archive.record.spaces import sync_spaces
 from config.database import session_scope
 from tests.configs import make_settings
 

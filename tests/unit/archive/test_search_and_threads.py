@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from archive.search import fts5_query, parse_query, searched_words
-from archive.snippets import snippet
-from archive.urls import message_hash
+from archive.record.search import fts5_query, parse_query, searched_words
+from archive.record.urls import message_hash
+from archive.web.snippets import snippet
 from tests.unit.archive.test_pages import Archive, mail
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.server_configs import ATTACHMENT, CHART, RAW, SERVERS, server_config
-from archive.urls import attachment_path, message_hash
-from archive.web_headers import CSP, SVG_CSP
+from archive.record.urls import attachment_path, message_hash
+from archive.web.headers import CSP, SVG_CSP
+from archive.web.server_configs import ATTACHMENT, CHART, RAW, SERVERS, server_config
 
 DIGEST = message_hash("report@ngo.example")
 

@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.members import add_member
-from archive.models import OutgoingMail
-from archive.pages import make_app
-from archive.signin import COOKIE
-from archive.spaces import space_row
+from archive.record.members import add_member
+from archive.record.models import OutgoingMail
+from archive.record.spaces import space_row
+from archive.web.app import archive_app
+from archive.web.signin import COOKIE
 from config.database import session_scope
 from gateway.hub import open_hub
 from tests.configs import PRIVATE_SPACE, make_settings
@@ -23,7 +23,7 @@ def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
     hub = open_hub(make_settings(tmp_path, database=database, extra=PRIVATE_SPACE))
     with session_scope(hub.engine) as session:
         add_member(session, space_row(session, "inner"), "ana@ngo.example", "reader", "test")
-    client = TestClient(make_app(hub.settings, hub.engine), follow_redirects=False)
+    client = TestClient(archive_app(hub.settings, hub.engine), follow_redirects=False)
     assert client.get("/inner/").status_code == 404
     page = client.post("/signin", data={"address": "Ana@NGO.example"}).text
     assert "a link is on its way" in page
@@ -40,11 +40,11 @@ def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
     assert client.get("/inner/").status_code == 200 and "Sign out" in client.get("/").text
     for page in ("/", "/inner/", "/inner/feed.atom", "/search?q=x"):  # never in a shared cache
         assert client.get(page).headers["cache-control"] == "private, no-store", page
-    stranger = TestClient(make_app(hub.settings, hub.engine), follow_redirects=False)
+    stranger = TestClient(archive_app(hub.settings, hub.engine), follow_redirects=False)
     stranger.cookies.set(COOKIE, cookie[:-3] + "aaa")
     stranger.post("/signout")  # a forged cookie cannot sign anyone out
     assert client.get("/inner/").status_code == 200
-    anonymous = TestClient(make_app(hub.settings, hub.engine)).get("/").headers
+    anonymous = TestClient(archive_app(hub.settings, hub.engine)).get("/").headers
     assert "cache-control" not in anonymous and anonymous["vary"] == "Cookie"
     client.cookies.clear()
     assert client.post(link).status_code == 400  # once only
@@ -58,7 +58,7 @@ def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
 
 
 def test_sign_in_links_are_rate_limited(hub):
-    client = TestClient(make_app(hub.settings, hub.engine))
+    client = TestClient(archive_app(hub.settings, hub.engine))
     for _ in range(5):
         client.post("/signin", data={"address": "bo@ngo.example"})
     with session_scope(hub.engine) as session:
@@ -71,7 +71,7 @@ def test_sign_in_links_are_rate_limited(hub):
     [("fr", "Votre lien de connexion"), ("es", "Su enlace para entrar"), ("ru", "Ваша ссылка для входа")],
 )
 def test_the_sign_in_mail_is_in_the_pages_language(hub, language, subject):
-    client = TestClient(make_app(hub.settings, hub.engine))
+    client = TestClient(archive_app(hub.settings, hub.engine))
     client.post(f"/signin?lang={language}", data={"address": f"{language}@ngo.example"})
     with session_scope(hub.engine) as session:
         [mail] = session.exec(select(OutgoingMail).where(OutgoingMail.kind == "signin")).all()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from archive.models import Post
-from archive.threads import build_threads, flatten
+from archive.record.models import Post
+from archive.record.threads import build_threads, flatten
 
 T0 = dt.datetime(2024, 1, 20, tzinfo=dt.UTC)
 

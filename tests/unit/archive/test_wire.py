@@ -8,9 +8,9 @@ from email.parser import BytesParser
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive import wire
-from archive.headers import clean_text
-from archive.outgoing import Letter, compose
+from archive.record import wire
+from archive.record.headers import clean_text
+from archive.record.outgoing import Letter, compose
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
 HOSTILE = [*':,;"@<>()[]\\.=?_- \t', "=?", "=?utf-8?q?x?=", "  ", "\r\n", "\x00", "\u202e"]

@@ -8,9 +8,9 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from archive.mailing import Mailing
-from archive.models import Post
-from archive.spaces import space_row
+from archive.record.mailing import Mailing
+from archive.record.models import Post
+from archive.record.spaces import space_row
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlmodel import func, select
 
-from archive.bodies import letter_bytes
-from archive.mailing import Mailing
-from archive.models import OutgoingBody, OutgoingMail, Post
-from archive.spaces import space_row
+from archive.record.bodies import letter_bytes
+from archive.record.mailing import Mailing
+from archive.record.models import OutgoingBody, OutgoingMail, Post
+from archive.record.spaces import space_row
 from config.database import session_scope
 from digest import roster
 from digest.bounces import handle_bounce

@@ -10,17 +10,16 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.mailing import Mailing
-from archive.models import Post
-from archive.pages import make_app
+from archive.record.mailing import Mailing
+from archive.record.models import Post
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each
 from digest.models import Subscriber
-from digest.pages import routes as subscription_pages
 from gateway.hub import open_hub
 from gateway.jobs import digests
 from gateway.spool import Envelope
+from gateway.web import web_app
 from gateway.worker import Worker
 from tests.configs import make_settings
 from tests.conftest import fresh_postgres_database
@@ -138,7 +137,7 @@ def test_unsubscribe_by_link_one_click_and_tampered(subs):
     subs.each()
     url = parse(outbox(subs.hub, "post")[0].raw)["List-Unsubscribe"].split("<")[1].split(">")[0]
     path = url.removeprefix("http://127.0.0.1:8080")
-    client = TestClient(make_app(subs.hub.settings, subs.hub.engine, subscription_pages))
+    client = TestClient(web_app(subs.hub))
     assert "Unsubscribe" in client.get(path).text and subs.subscriber("bo@org.example").status == "active"
     tampered = client.post(path[:-3] + "aaa", data={"List-Unsubscribe": "One-Click"})
     assert tampered.status_code == 400 and subs.subscriber("bo@org.example").status == "active"
@@ -178,7 +177,7 @@ def test_csv_import(subs):
     text = "address,name,mode,language\nbo@org.example,Bo,daily,fr\nbad-address,X,weekly,\n"
     text += "cy@org.example,,,\n"
     with session_scope(subs.hub.engine) as session:
-        from archive.spaces import space_row
+        from archive.record.spaces import space_row
 
         change = roster.import_csv(session, space_row(session, "unece-review"), text)
     assert (change.added, len(change.refused)) == (2, 1)
@@ -187,14 +186,14 @@ def test_csv_import(subs):
 
 
 def roster_add(subs: Hub, address: str, mode: str) -> None:
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
 
     with session_scope(subs.hub.engine) as session:
         roster.add(session, space_row(session, "unece-review"), address, mode=mode, now=subs.now)
 
 
 def test_web_form_sends_the_same_confirmation_and_says_nothing_more(subs):
-    client = TestClient(make_app(subs.hub.settings, subs.hub.engine, subscription_pages))
+    client = TestClient(web_app(subs.hub))
     assert 'action="/unece-review/subscribe"' in client.get("/unece-review/").text
     for _ in range(5):
         page = client.post("/unece-review/subscribe", data={"address": "dee@org.example", "mode": "daily"})
@@ -226,7 +225,7 @@ def test_two_instances_sending_digests_at_once_send_each_once(tmp_path, postgres
 
 
 def test_a_private_spaces_links_work_for_their_holder_and_tell_nobody_else_anything(tmp_path, database):
-    from archive.spaces import space_row
+    from archive.record.spaces import space_row
     from digest.headers import unsubscribe_url
     from tests.configs import PRIVATE_SPACE
 
@@ -238,7 +237,7 @@ def test_a_private_spaces_links_work_for_their_holder_and_tell_nobody_else_anyth
         path = unsubscribe_url(Mailing.at(hub.settings, NOW), "inner", subscriber).removeprefix(
             "http://127.0.0.1:8080"
         )
-    client = TestClient(make_app(hub.settings, hub.engine, subscription_pages))
+    client = TestClient(web_app(hub))
     assert "Inner circle" in client.get(path).text  # the mailbox that got the link knows the space
     unknown = client.get("/nosuch/unsubscribe/" + path.rsplit("/", 1)[1])
     for forged in (path[:-3] + "aaa", path.replace("/unsubscribe/", "/confirm/")):

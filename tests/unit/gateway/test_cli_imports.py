@@ -107,7 +107,7 @@ def test_a_new_database_has_no_revision_and_stays_usable(tmp_path, database):
 
 
 def test_the_role_help_names_every_role():
-    from archive.members import ROLES
+    from archive.record.members import ROLES
     from gateway.members_cli import ROLES_HELP
 
     assert f"One of {', '.join(ROLES)}." == ROLES_HELP

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from archive.models import Post
+from archive.record.models import Post
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker

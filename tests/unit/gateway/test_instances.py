@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.outgoing import Letter, queue
+from archive.record.outgoing import Letter, queue
 from config.database import Lease, exclusive, session_scope
 from gateway.mailer import MemoryMailer
 from gateway.outbox import OUTBOX_WORK, drain_outbox

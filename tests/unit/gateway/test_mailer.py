@@ -13,9 +13,9 @@ from email import message_from_bytes, policy
 
 from sqlmodel import select
 
-from archive.bodies import Recipient, mark, queue_shared
-from archive.models import OutgoingBody, OutgoingMail
-from archive.outgoing import Letter, queue
+from archive.record.bodies import Recipient, mark, queue_shared
+from archive.record.models import OutgoingBody, OutgoingMail
+from archive.record.outgoing import Letter, queue
 from config.database import session_scope
 from gateway.mailer import MemoryMailer
 from gateway.outbox import PAGE, drain_outbox

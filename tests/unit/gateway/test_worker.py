@@ -8,8 +8,8 @@ from email import message_from_bytes, policy
 import pytest
 from sqlmodel import select
 
-from archive.models import OutgoingMail, Post, Question
-from archive.parsing import message_id_of, parse_message
+from archive.record.models import OutgoingMail, Post, Question
+from archive.record.parsing import message_id_of, parse_message
 from config.database import session_scope
 from gateway.spool import Envelope
 from gateway.worker import Worker

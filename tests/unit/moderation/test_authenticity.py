@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.parsing import parse_message
+from archive.record.parsing import parse_message
 from config.errors import ConfigError
 from moderation.authenticity import _signer, aligned, authenticate
 from moderation.dnstxt import read_static_records

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from archive.models import Post
+from archive.record.models import Post
 from config.database import session_scope
 from gateway.hub import open_hub
 from gateway.spool import Envelope
@@ -122,8 +122,8 @@ def test_grace_period_then_closed(calendar):
 
 
 def test_the_digest_says_which_phase_is_open(calendar):
-    from archive.mailing import Mailing
-    from archive.spaces import space_row
+    from archive.record.mailing import Mailing
+    from archive.record.spaces import space_row
     from digest import roster
     from digest.delivery import send_digests
 
@@ -141,8 +141,8 @@ def test_the_digest_says_which_phase_is_open(calendar):
 
 
 def test_a_french_subscriber_gets_the_digest_in_french(calendar):
-    from archive.mailing import Mailing
-    from archive.spaces import space_row
+    from archive.record.mailing import Mailing
+    from archive.record.spaces import space_row
     from digest import roster
     from digest.delivery import send_digests
 

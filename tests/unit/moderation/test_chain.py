@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from archive.parsing import parse_message
+from archive.record.parsing import parse_message
 from moderation.chain import evaluate
 from moderation.rules import Check
 from tests.configs import make_settings

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from archive.models import CommandMail, Post
+from archive.record.models import CommandMail, Post
 from config.database import session_scope
 from gateway.hub import open_hub
 from gateway.jobs import summaries
@@ -203,7 +203,7 @@ def test_move_edit_and_approve_in_one_reply(flow):
     post = flow.post()
     assert post.status == "published" and post.body_text == "One-stop shops (contact removed)."
     assert b"City-level one-stop shops." in post.raw  # the original stays on record
-    published = parse(post.edited_raw)  # what the public gets (archive.edits)
+    published = parse(post.edited_raw)  # what the public gets (archive.record.edits)
     assert published["Message-ID"] == "<p1@ngo.example>"
     assert published["From"] == "Ana Pérez <ana@ngo.example>"
     assert published["X-Hubmail-Edited"] == "Sat, 20 Jan 2024 10:00:00 +0000 by the moderators"
@@ -349,8 +349,8 @@ moderators = ["mia@un.example"]
 
 
 def test_a_moderator_added_by_the_members_command_is_a_whole_moderator(hub):
-    from archive.members import add_member
-    from archive.spaces import space_row
+    from archive.record.members import add_member
+    from archive.record.spaces import space_row
 
     zoe = "zoe@un.example"
     with session_scope(hub.engine) as session:

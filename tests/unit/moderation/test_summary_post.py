@@ -7,10 +7,10 @@ import datetime as dt
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.mailing import Mailing
-from archive.models import Post
-from archive.pages import make_app
-from archive.spaces import space_row
+from archive.record.mailing import Mailing
+from archive.record.models import Post
+from archive.record.spaces import space_row
+from archive.web.app import archive_app
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests
@@ -53,10 +53,10 @@ def test_a_moderators_summary_is_held_then_pinned_digested_and_linked(tmp_path, 
     summary = space.send("mia@un.example", "summary@un.example")  # after closing: still taken
     assert summary.status == "held" and summary.is_summary
     assert any(note.startswith("moderator summary") for note in summary.notes)
-    page = TestClient(make_app(space.hub.settings, space.hub.engine)).get("/unece-review/").text
+    page = TestClient(archive_app(space.hub.settings, space.hub.engine)).get("/unece-review/").text
     assert "Summary by the moderators" not in page  # not before it is approved
     space.approve(summary)
-    page = TestClient(make_app(space.hub.settings, space.hub.engine)).get("/unece-review/").text
+    page = TestClient(archive_app(space.hub.settings, space.hub.engine)).get("/unece-review/").text
     pinned = page[page.index("Summary by the moderators") :]
     assert "three themes stood out" in pinned
     with session_scope(space.hub.engine) as session:

@@ -1,0 +1,115 @@
+"""What every page handler has at hand: settings, templates in the reader's language, who is looking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from archive.record import reading
+from archive.record.models import Post, Question, Space
+from archive.record.spaces import title_in
+from archive.record.urls import attachment_path, message_hash
+from archive.record.visibility import ANONYMOUS, Viewer, gives_raw_mail
+from archive.web.headers import SAFE_HEADERS
+from archive.web.reader_language import choose_language
+from archive.web.signin import COOKIE, viewer_of
+from config import Settings
+from config.database import utcnow
+from config.errors import said
+from templates import environment, languages, translations
+
+
+class NotFound(Exception):
+    """Nothing here for this visitor (missing and not allowed look the same)."""
+
+
+class Archive:
+    """Everything a page handler needs, built once per process."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings, self.engine = settings, engine
+        self.languages = languages(settings.templates_path)
+        self.globals = {
+            "message_hash": message_hash,
+            "attachment_path": attachment_path,
+            "show_addresses": settings.web.show_addresses,
+            "base_url": settings.site.base_url.rstrip("/"),
+            "title_in": self.title_in,
+            "gives_raw_mail": gives_raw_mail,
+        }
+
+    def templates(self, language: str) -> jinja2.Environment:
+        """The templates speaking `language` (its catalog, its dates), with the archive's helpers."""
+        env = environment(self.settings.templates_path, language)
+        env.globals.update(self.globals)
+        return env
+
+    def said(self, reason: str, language: str) -> str:
+        """A Reason (or any text) in the reader's language."""
+        return said(reason, translations(language, self.settings.templates_path).gettext)
+
+    def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
+        text = (
+            self.templates(language)
+            .get_template(f"web/{name}")
+            .render(
+                languages=self.languages,
+                request_path=request.url.path,
+                now=utcnow(),
+                signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
+                **values,
+            )
+        )
+        return HTMLResponse(text, headers=SAFE_HEADERS)
+
+    def title_in(self, space: Any, language: str) -> str:
+        """A space's title in the reader's language where the configuration gives one."""
+        return title_in(self.settings, space, language)
+
+    def viewer(self, request: Request, session: Session) -> Viewer:
+        """Who is looking: the signed-in address from the session cookie, or anonymous."""
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
+            return ANONYMOUS
+        return viewer_of(self.settings.site.secret_key, session, self.settings, cookie, utcnow())
+
+    def language(self, request: Request, offered: tuple[str, ...] | list[str] = ()) -> str:
+        return choose_language(
+            request.query_params.get("lang"),
+            request.headers.get("accept-language", ""),
+            tuple(offered) or self.languages,
+        )
+
+    def space_of(self, session: Session, request: Request) -> Space:
+        """The space the URL names, if this visitor may read it."""
+        row = reading.readable_space(session, request.path_params["slug"], self.viewer(request, session))
+        if row is None:
+            raise NotFound
+        return row
+
+    def post_of(self, session: Session, request: Request) -> tuple[Space, Post]:
+        """The space and the published post the URL names, if this visitor may read them."""
+        row = self.space_of(session, request)
+        post = reading.post_by_hash(session, row.id, request.path_params["digest"])
+        if post is None:
+            raise NotFound
+        return row, post
+
+
+def archive_of(request: Request) -> Archive:
+    """The Archive of the app answering (archive.web.app.make_app keeps it in the app's state)."""
+    return request.app.state.archive
+
+
+def question_of(session: Session, space: Space, request: Request) -> Question:
+    """The space's question whose number the URL names."""
+    number = int(request.path_params["number"])
+    found = [q for q in reading.questions(session, space.id) if q.number == number]
+    if not found:
+        raise NotFound
+    return found[0]
