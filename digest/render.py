@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from archive.record.commandlines import without_reply_prefix
 from archive.record.display import collapse_quotes, mail_html
 from archive.record.mailing import Mailing
 from archive.record.models import Post, Question, Space
 from archive.record.outgoing import Letter
 from archive.record.spaces import title_in
-from archive.record.urls import attachment_url, post_url
+from archive.record.urls import attachment_url, post_url, reply_mailto
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import long_date, span
@@ -49,16 +47,8 @@ def sections(
     return result
 
 
-def reply_subject(subject: str) -> str:
-    """'Re: ' once, however many reply prefixes (in any language) the subject already has."""
-    return f"Re: {without_reply_prefix(subject)}"
-
-
 def reply_link(mail: Mailing, space: Space, post: Post) -> str:
-    """mailto: whose In-Reply-To names the post, so a reply from the digest joins its thread."""
-    subject = quote(reply_subject(post.subject)[:200])
-    parent = quote(f"<{post.message_id}>")
-    return f"mailto:{mail.space_address(space.slug)}?subject={subject}&In-Reply-To={parent}"
+    return reply_mailto(mail.space_address(space.slug), post.subject, post.message_id)
 
 
 def digest_letters(

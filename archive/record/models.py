@@ -55,9 +55,10 @@ class Post(SQLModel, table=True):
         UniqueConstraint("space_id", "message_id"),
         # What archive pages ask: a space's published posts, newest first or by question.
         Index("ix_post_space_status_published", "space_id", "status", "published_at"),
-        # A question's threads, paged from the index alone (archive.record.reading.question_threads).
+        # A question's threads, listed from the index alone (archive.record.thread_list.thread_order).
         Index(
-            "ix_post_space_status_question", "space_id", "status", "question_id", "thread_id", "received_at"
+            "ix_post_space_status_question",
+            *("space_id", "status", "question_id", "thread_id", "received_at", "published_at"),
         ),
         Index("ix_post_space_summary", "space_id", "is_summary", "status", "published_at"),
         Index("ix_post_space_status_language", "space_id", "status", "language"),

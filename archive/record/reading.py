@@ -87,29 +87,6 @@ def counts_by_language(session: Session, space_id: int) -> dict[str, int]:
     return dict(sorted(session.exec(query).all(), key=lambda pair: -pair[1]))
 
 
-def question_threads(session: Session, space_id: int, question_id: int | None, page: int, size: int) -> Page:
-    """Threads of one question (None: the space's general discussion), oldest first, by page.
-
-    Threads are paged in SQL by their thread_id (an index holds what it needs), so a question of
-    thousands costs one grouped index read; only the page's threads are loaded and threaded.
-    """
-    thread = func.coalesce(Post.thread_id, Post.id)  # never unset by the gateway; a guard for old rows
-    query = (
-        select(thread)
-        .where(Post.space_id == space_id, Post.status == PUBLISHED, Post.question_id == question_id)
-        .group_by(thread)
-        .order_by(func.min(Post.received_at), func.min(Post.id))
-    )
-    threads = list(session.exec(query))
-    count = max(1, -(-len(threads) // size))
-    number = min(max(page, 1), count)
-    chosen = threads[(number - 1) * size : number * size]
-    posts = session.exec(
-        published(session, space_id).where(Post.question_id == question_id, thread.in_(chosen))
-    )
-    return Page(flatten(build_threads(list(posts))), number, count)
-
-
 def post_by_hash(session: Session, space_id: int, digest: str) -> Post | None:
     query = published(session, space_id).where(Post.message_hash == digest.upper())
     return session.exec(query).first()

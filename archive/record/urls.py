@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from urllib.parse import quote
+
+from archive.record.commandlines import without_reply_prefix
 
 
 def message_hash(message_id: str) -> str:
@@ -29,3 +32,15 @@ def attachment_path(slug: str, digest: str, index: int) -> str:
 def attachment_url(base_url: str, slug: str, post, index: int) -> str:
     """A post's attachment in the archive (always served as a download, under its own name)."""
     return base_url.rstrip("/") + attachment_path(slug, message_hash(post.message_id), index)
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: ' once, however many reply prefixes (in any language) the subject already has."""
+    return f"Re: {without_reply_prefix(subject)}"
+
+
+def reply_mailto(address: str, subject: str, message_id: str) -> str:
+    """A mailto: link (RFC 6068) whose In-Reply-To names the post, so that a reply written from a
+    digest or an archive page joins its thread, as public-inbox offers under every message."""
+    subject = quote(reply_subject(subject)[:200])
+    return f"mailto:{address}?subject={subject}&In-Reply-To={quote(f'<{message_id}>')}"

@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from archive.record import reading
+from archive.record import reading, thread_list
+from archive.record.models import Question
 from archive.record.visibility import readable_spaces
 from archive.web.context import Archive, archive_of, question_of
 from archive.web.headers import SAFE_HEADERS
+from archive.web.taking_part import taking_part
 from config.calendar import moment
 from config.database import session_scope, utcnow
 
@@ -45,25 +47,29 @@ def space(request: Request) -> Response:
             summary=reading.summary(session, row.id),
             written_in=written_in,
             latest=reading.latest(session, row.id, language=written_in),
+            taking_part=taking_part(archive.settings, row, None, utcnow()),
         )
 
 
 def question(request: Request) -> Response:
+    """The question's threads as a list (bodies are on the thread pages), newest activity first or,
+    at the reader's choice, most replies first."""
     archive = archive_of(request)
     with session_scope(archive.engine) as session:
         row = archive.space_of(session, request)
         asked = question_of(session, row, request)
+        order = request.query_params.get("sort", "activity")
+        order = order if order in thread_list.ORDERS else "activity"
         number, size = int(request.path_params.get("page", 1)), archive.settings.web.page_size
-        page = reading.question_threads(session, row.id, asked.id, number, size)
-        posts = [node.post for node, _ in page.items if node.post]
         return archive.render(
             request,
             "question.html",
             archive.language(request, row.languages),
             space=row,
             question=asked,
-            page=page,
-            parents=reading.parents_of(session, posts),
+            order=order,
+            page=thread_list.thread_rows(session, row.id, asked.id, number, size, order),
+            taking_part=taking_part(archive.settings, row, asked, utcnow()),
         )
 
 
@@ -73,6 +79,8 @@ def thread(request: Request) -> Response:
         row, post = archive.post_of(session, request)
         nodes = reading.thread_of(session, post)
         posts = [node.post for node, _ in nodes if node.post]
+        asked = session.get(Question, post.question_id) if post.question_id else None
+        before, after = thread_list.neighbours(session, row.id, post.question_id, post.thread_id or post.id)
         return archive.render(
             request,
             "thread.html",
@@ -81,6 +89,10 @@ def thread(request: Request) -> Response:
             root=post,
             nodes=nodes,
             parents=reading.parents_of(session, posts),
+            question=asked,
+            before=before,
+            after=after,
+            reply_address=archive.reply_address(row, asked),
         )
 
 
@@ -88,6 +100,7 @@ def message(request: Request) -> Response:
     archive = archive_of(request)
     with session_scope(archive.engine) as session:
         row, post = archive.post_of(session, request)
+        asked = session.get(Question, post.question_id) if post.question_id else None
         return archive.render(
             request,
             "message.html",
@@ -96,6 +109,8 @@ def message(request: Request) -> Response:
             post=post,
             parents=reading.parents_of(session, [post]),
             root=reading.thread_root(session, post),
+            question=asked,
+            reply_address=archive.reply_address(row, asked),
         )
 
 

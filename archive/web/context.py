@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from archive.record import reading
 from archive.record.models import Post, Question, Space
 from archive.record.spaces import title_in
-from archive.record.urls import attachment_path, message_hash
+from archive.record.urls import attachment_path, message_hash, reply_mailto
 from archive.record.visibility import ANONYMOUS, Viewer, gives_raw_mail
 from archive.web.headers import SAFE_HEADERS
 from archive.web.reader_language import choose_language
@@ -41,6 +41,7 @@ class Archive:
             "base_url": settings.site.base_url.rstrip("/"),
             "title_in": self.title_in,
             "gives_raw_mail": gives_raw_mail,
+            "reply_mailto": reply_mailto,
         }
 
     def templates(self, language: str) -> jinja2.Environment:
@@ -84,6 +85,12 @@ class Archive:
             request.headers.get("accept-language", ""),
             tuple(offered) or self.languages,
         )
+
+    def reply_address(self, space: Space, question: Question | None) -> str:
+        """Where a reply by mail goes: the question's address, else the space's (a reply joins its
+        thread by In-Reply-To whatever the address, archive.record.store)."""
+        detail = f"+q{question.number}" if question is not None else ""
+        return f"{space.slug}{detail}@{self.settings.site.domain}"
 
     def space_of(self, session: Session, request: Request) -> Space:
         """The space the URL names, if this visitor may read it."""

@@ -6,8 +6,10 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from archive.record import reading
-from archive.record.models import Post, Space
+from archive.record.models import Post, Question, Space
 from archive.web.context import Archive
+from archive.web.taking_part import TakingPart, taking_part
+from config.database import utcnow
 
 # The columns templates and threading read (a column added to a template fails tests/unit/archive/
 # test_export.py until it is named here); plain rows, as cheap to read as they are to render.
@@ -25,6 +27,24 @@ class Context:
         self.archive, self.session, self.space, self.urls = archive, session, space, urls
         self.base = f"/{space.slug}/"
         self.language = archive.language(request_for(self.base), space.languages)
+        self.remembered: dict = {}
+
+    def remember(self, key, read):
+        """What read() returns, read once a batch (a question, the order of a question's threads)."""
+        if key not in self.remembered:
+            self.remembered[key] = read()
+        return self.remembered[key]
+
+    def question(self, question_id: int | None) -> Question | None:
+        if question_id is None:
+            return None
+        return self.remember(("question", question_id), lambda: self.session.get(Question, question_id))
+
+    def reply_address(self, question: Question | None) -> str:
+        return self.archive.reply_address(self.space, question)
+
+    def taking_part(self, question: Question | None) -> TakingPart:
+        return taking_part(self.archive.settings, self.space, question, utcnow())
 
     def render(self, url: str, template: str, **values) -> bytes:
         response = self.archive.render(request_for(url), template, self.language, space=self.space, **values)

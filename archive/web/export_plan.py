@@ -23,10 +23,12 @@ from sqlalchemy import Text, select, type_coerce
 from sqlmodel import Session
 
 from archive.record import reading
-from archive.record.models import Post, Space
+from archive.record.models import Member, Post, Space
 from archive.record.urls import attachment_path, message_hash
 from archive.record.visibility import ANONYMOUS, gives_raw_mail, readable_spaces
+from archive.web.taking_part import taking_part
 from config import Settings
+from config.database import utcnow
 
 MASK = (1 << 64) - 1
 CHARTS = (
@@ -95,11 +97,11 @@ class SpacePlan:
     posts this is most of what a second export with nothing changed costs)."""
 
     def __init__(self, session: Session, settings: Settings, space: Space, made: str) -> None:
-        self.session, self.space, self.slug = session, space, space.slug
+        self.session, self.settings, self.space, self.slug = session, settings, space, space.slug
         self.size = settings.web.page_size
         config = settings.space(space.slug)
         row = (space.slug, space.title, space.visibility, space.languages, space.opens, space.closes)
-        self.key = fingerprint(made, row, repr(config))
+        self.key = fingerprint(made, row, repr(config), self._questions())
         query = select(*MARKED).where(Post.space_id == space.id, Post.status == reading.PUBLISHED)
         self.posts = session.connection().execute(query.order_by(Post.id)).all()
         marks = {p[0]: _mark(p) for p in self.posts}
@@ -112,7 +114,7 @@ class SpacePlan:
 
     def add_to(self, entries: dict[str, Entry]) -> None:
         base, everything = f"/{self.slug}/", sum(self.shown.values()) & MASK
-        whole = fingerprint(self.key, len(self.posts), everything, self._questions())
+        whole = fingerprint(self.key, len(self.posts), everything)
         entries[base] = Entry("app", self.slug, None, None)  # says whether the space is open now
         for name in ("feed.atom", "stats/", *(f"stats/{c}.svg" for c in CHARTS)):
             entries[base + name] = Entry("app", self.slug, None, whole)
@@ -129,34 +131,61 @@ class SpacePlan:
         members = defaultdict(list)
         for post in self.posts:
             members[post.question_id].append(post)
+        listed = fingerprint(self._organisations(), self.settings.smtp.max_message_bytes)
         for question in reading.questions(self.session, self.space.id):
             posts, base = members[question.id], f"/{self.slug}/q/{question.number}/"
-            made = fingerprint(self.key, question.number, question.text, self.size)
+            here = taking_part(self.settings, self.space, question, utcnow()).moment
+            made = fingerprint(self.key, question.number, question.text, self.size, listed, repr(here))
             whole = f"{made}:{len(posts)}:{sum(self.shown[p.id] for p in posts) & MASK:x}"
             for number, threads, count in self._pages(posts):
                 shown = sum(self.shown[p.id] for thread in threads for p in thread) & MASK
                 url = base + (f"page/{number}/" if number > 1 else "")
+                order = [thread[0].thread_id for thread in threads]
                 entries[url] = Entry(
-                    "question", self.slug, (question.id, number), f"{made}:{count}:{shown:x}"
+                    "question", self.slug, (question.id, number), f"{made}:{count}:{order}:{shown:x}"
                 )
             entries[base + "feed.atom"] = Entry("app", self.slug, None, whole)
             if raw:
                 key = (question.id, question.number)
                 entries[base + "question.mbox.gz"] = Entry("mbox", self.slug, key, whole)
 
+    def _organisations(self) -> list:
+        """The organisations members gave, which the thread lists show beside a starter's name."""
+        query = select(Member.address, Member.organisation).where(
+            Member.space_id == self.space.id, Member.organisation != ""
+        )
+        return sorted(self.session.connection().execute(query).all())
+
     def _pages(self, posts: list) -> Iterator[tuple[int, list[list], int]]:
-        """(number, its threads' posts, page count) as reading.question_threads pages the question:
-        threads by their first post's (received_at, id), `size` a page, at least one page."""
-        threads = defaultdict(list)
-        for post in posts:
-            threads[post.thread_id if post.thread_id is not None else post.id].append(post)
-        order = sorted(threads.values(), key=lambda t: (min(p.received for p in t), min(p.id for p in t)))
+        """(number, its threads' posts, page count) as thread_list.thread_order pages the question:
+        the newest publication first (then the higher thread id), `size` a page, at least one page."""
+        threads = _by_thread(posts)
+        order = sorted(threads.values(), key=_last_activity, reverse=True)
         count = max(1, -(-len(order) // self.size))
         for number in range(1, count + 1):
             yield number, order[(number - 1) * self.size : number * self.size], count
 
+    def _neighbours(self) -> dict[int, tuple]:
+        """thread -> the first posts of the threads started before and after it in its question
+        (a thread page's previous and next links), as thread_list.neighbours finds them."""
+        by_question = defaultdict(list)
+        for post in self.posts:
+            by_question[post.question_id].append(post)
+        found = {}
+        for posts in by_question.values():
+            threads = _by_thread(posts)
+            order = sorted(threads, key=lambda t: (min(p.received for p in threads[t]), t))
+            firsts = [_first_post(t, threads[t]) for t in order]
+            for at, thread in enumerate(order):
+                found[thread] = (
+                    firsts[at - 1] if at else None,
+                    firsts[at + 1] if at + 1 < len(order) else None,
+                )
+        return found
+
     def _post_entries(self, entries: dict[str, Entry], raw: bool) -> None:
         slug, key, shown, threads = self.slug, self.key, self.shown, self.threads
+        neighbours = self._neighbours()
         for post_id, message_id, digest, thread_id, _, _, _, _, _, _, sha, attached, _ in self.posts:
             digest = digest or message_hash(message_id)  # as the app's post_by_hash finds it
             base = f"/{slug}/message/{digest}/"
@@ -169,12 +198,33 @@ class SpacePlan:
                 url = attachment_path(slug, digest, index)  # the sender's name is only in the pages
                 entries[url] = Entry("attachment", slug, (post_id, index), f"{meta.get('sha256')}")
             if root == post_id:  # the thread's page is at its root (or at each post whose root is not public)
-                made = f"{key}:{post_id}:{threads[thread_id][0]}:{threads[thread_id][1]:x}"
+                around = neighbours.get(thread_id if thread_id is not None else post_id)
+                made = f"{key}:{post_id}:{threads[thread_id][0]}:{threads[thread_id][1]:x}:{around}"
                 entries[f"/{slug}/thread/{digest}/"] = Entry("thread", slug, post_id, made)
                 if raw:
                     entries[f"/{slug}/thread/{digest}/thread.mbox.gz"] = Entry(
                         "thread_mbox", slug, post_id, made
                     )
+
+
+def _by_thread(posts: list) -> dict[int, list]:
+    threads = defaultdict(list)
+    for post in posts:
+        threads[post.thread_id if post.thread_id is not None else post.id].append(post)
+    return threads
+
+
+def _last_activity(thread: list) -> tuple:
+    """thread_list.thread_order's "activity" key: the newest publication, then the thread id."""
+    first = thread[0]
+    return max(p.published or p.received for p in thread), first.thread_id or first.id
+
+
+def _first_post(thread_id: int, posts: list) -> int:
+    """thread_list.first_posts: the thread's starter if public, else its earliest public post."""
+    if any(p.id == thread_id for p in posts):
+        return thread_id
+    return min(posts, key=lambda p: (p.received, p.id)).id
 
 
 def _attachments(value) -> list[dict]:

@@ -12,20 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archive.record import reading
-from archive.record.models import Post, Question
+from archive.record import reading, thread_list
+from archive.record.models import Post
 from archive.record.spaces import space_row
 from archive.record.threads import build_threads, flatten
 from archive.web.app import archive_app
-from archive.web.export_batch import PUBLISHED, Context, scope_for
+from archive.web.export_batch import Context, scope_for
 from archive.web.export_copies import COPIES, message_hash, thread_in
 from config import Settings
 from config.database import make_engine, session_scope
-
-THREAD = func.coalesce(Post.thread_id, Post.id)  # as reading.question_threads groups a question's posts
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ async def asgi_get(app, url: str) -> tuple[int, bytes]:
 
 
 def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
-    """browsing.message: the post, its parent ("in reply to"), and its thread's root."""
+    """browsing.message: the post, its parent ("in reply to"), its thread's root and its question."""
     posts = page.posts(Post.id.in_(ids))
     by_id = {p.id: p for p in posts}
     roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
@@ -106,20 +103,37 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
     for post in posts:
         root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
         one = {post.id: parents[post.id]} if post.id in parents else {}
-        yield post.id, page.render(page.urls[post.id], "message.html", post=post, parents=one, root=root)
+        asked = page.question(post.question_id)
+        values = {"parents": one, "root": root, "question": asked, "reply_address": page.reply_address(asked)}
+        yield post.id, page.render(page.urls[post.id], "message.html", post=post, **values)
 
 
 def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
-    """browsing.thread: every published post of the root's thread, threaded, with their parents."""
+    """browsing.thread: every published post of the root's thread, threaded, with their parents,
+    and the threads started before and after it in its question."""
     heads = page.posts(Post.id.in_(roots))
     members = _members(page, heads)
+    around = {h.id: _neighbours(page, h) for h in heads}
+    firsts = thread_list.first_posts(
+        page.session, page.space.id, {t for pair in around.values() for t in pair if t}
+    )
     for root in heads:
         posts = members[root.thread_id]
         nodes = flatten(build_threads(posts))
         shown = [node.post for node, _ in nodes if node.post]
         parents = page.parents(shown, {p.id: p for p in posts})
-        url = page.urls[root.id]
-        yield root.id, page.render(url, "thread.html", root=root, nodes=nodes, parents=parents)
+        asked = page.question(root.question_id)
+        before, after = (firsts.get(t) for t in around[root.id])
+        values = {
+            "question": asked,
+            "before": before,
+            "after": after,
+            "reply_address": page.reply_address(asked),
+        }
+        yield (
+            root.id,
+            page.render(page.urls[root.id], "thread.html", root=root, nodes=nodes, parents=parents, **values),
+        )
 
 
 def _members(page: Context, heads: list) -> dict:
@@ -129,42 +143,35 @@ def _members(page: Context, heads: list) -> dict:
     return grouped
 
 
+def _neighbours(page: Context, head) -> tuple[int | None, int | None]:
+    """thread_list.neighbours's thread ids, the question's order read once a batch."""
+    order = page.remember(("started", head.question_id), lambda: thread_list.thread_order(
+        page.session, page.space.id, head.question_id, "started"
+    ))  # fmt: skip
+    return thread_list.adjacent(order, head.thread_id or head.id)
+
+
 def questions(page: Context, keys: list[tuple[int, int]]) -> Iterable[tuple]:
-    """browsing.question: reading.question_threads's pages, the question's threads ordered once."""
+    """browsing.question in its default order: thread_list's rows, `page_size` threads a page."""
     by_question = defaultdict(list)
     for question_id, number in keys:
         by_question[question_id].append(number)
     size = page.archive.settings.web.page_size
     for question_id, numbers in by_question.items():
-        question = page.session.get(Question, question_id)
-        order = _thread_order(page, question_id)
+        question = page.question(question_id)
+        order = thread_list.thread_order(page.session, page.space.id, question_id)
         count = max(1, -(-len(order) // size))
         chosen = {n: order[(n - 1) * size : n * size] for n in numbers if 1 <= n <= count}
-        posts = page.posts(
-            Post.question_id == question_id, THREAD.in_({t for ts in chosen.values() for t in ts})
-        )
-        grouped = defaultdict(list)
-        for post in posts:
-            grouped[post.thread_id if post.thread_id is not None else post.id].append(post)
-        by_id = {p.id: p for p in posts}
+        rows = thread_list.rows_of(page.session, page.space.id, [t for ts in chosen.values() for t in ts])
+        by_thread = {row.thread_id: row for row in rows}
+        taking_part = page.taking_part(question)
         for number, threads in chosen.items():
-            items = flatten(build_threads([p for t in threads for p in grouped[t]]))
-            parents = page.parents([node.post for node, _ in items if node.post], by_id)
-            values = {"question": question, "page": reading.Page(items, number, count), "parents": parents}
+            listed = reading.Page([by_thread[t] for t in threads if t in by_thread], number, count)
+            values = {"question": question, "order": "activity", "page": listed, "taking_part": taking_part}
             yield (
                 (question_id, number),
                 page.render(page.urls[question_id, number], "question.html", **values),
             )
-
-
-def _thread_order(page: Context, question_id: int) -> list[int]:
-    query = (
-        select(THREAD)
-        .where(Post.space_id == page.space.id, Post.status == PUBLISHED, Post.question_id == question_id)
-        .group_by(THREAD)
-        .order_by(func.min(Post.received_at), func.min(Post.id))
-    )
-    return list(page.session.connection().execute(query).scalars())
 
 
 KINDS = {"message": messages, "thread": threads, "question": questions, **COPIES}

@@ -143,10 +143,14 @@ def test_no_vector_runs_script_and_formatting_survives(archive):
         assert page.get_attribute("main .body a", "href") == "https://example.org/"
 
 
-def test_question_page_shows_nesting(archive):
+def test_question_page_lists_the_thread_and_its_page_shows_nesting(archive):
     with browser() as chromium:
         page = chromium.new_page()
         page.goto(archive.web_url + "/unece-review/q/1/")
+        row = page.locator("li.thread-row", has_text="Our practice")
+        assert row.count() == 1 and "1 reply" in row.inner_text() and "We agree." not in row.inner_text()
+        row.locator("a").first.click()
+        assert page.url.endswith(f"/unece-review/thread/{message_hash('root@x')}/")
         root = page.locator("li.depth-0", has_text="One-stop shops")
         reply = page.locator("li.depth-1", has_text="We agree.")
         assert root.count() == 1 and reply.count() == 1
@@ -167,6 +171,7 @@ def test_pages_pass_axe(archive):
             "/unece-review/q/1/",
             "/search?q=agree",
             "/unece-review/stats/",
+            f"/unece-review/thread/{message_hash('root@x')}/",
             f"/unece-review/message/{message_hash('root@x')}/",
         ]:
             page.goto(archive.web_url + path)

@@ -97,13 +97,31 @@ def test_space_page_questions_in_the_chosen_language(archive):
     assert "Questions directrices" in by_header
 
 
-def test_question_page_nests_replies_and_hides_held_posts(archive):
+def test_question_page_lists_threads_without_their_bodies(archive):
+    archive.post(mail("second@x", "Shelters in winter", "Beds.", sender="Rosa <rosa@city.example>"))
     page = archive.get("/unece-review/q/1/").text
-    assert page.index("Our practice") < page.index("Re: Our practice")
+    thread = f'href="/unece-review/thread/{message_hash("root@x")}/"'
+    assert thread in page and "1 reply" in page and "2 participants" in page
+    assert page.index("Shelters in winter") < page.index("Our practice")  # newest activity first
+    assert "Re: Our practice" not in page and "One-stop shops." not in page and "Still held" not in page
+    by_replies = archive.get("/unece-review/q/1/?sort=replies").text
+    assert by_replies.index("Our practice") < by_replies.index("Shelters in winter")
+    assert "How to take part" in page and "unece-review+q1@hub.example.org" in page
+
+
+def test_thread_page_nests_replies_each_with_a_reply_by_email(archive):
+    archive.post(mail("second@x", "Shelters in winter", "Beds.", sender="Rosa <rosa@city.example>"))
+    page = archive.get(f"/unece-review/thread/{message_hash('root@x')}/").text
+    assert page.index("One-stop shops.") < page.index("Agreed.")
     assert 'class="depth-1"' in page and "in reply to" in page
-    assert "Still held" not in page
     assert '<a href="https://example.org/a?b=1&amp;c=2"' in page
     assert '<details class="quote">' in page
+    reply = (
+        "mailto:unece-review+q1@hub.example.org?subject=Re%3A%20Our%20practice&amp;In-Reply-To=%3Croot%40x%3E"
+    )
+    assert reply in page and page.count("Reply by email") == 2
+    assert 'href="/unece-review/q/1/"' in page  # back to the question
+    assert f'rel="next" href="/unece-review/thread/{message_hash("second@x")}/"' in page
 
 
 def test_message_permalink_raw_and_unknown(archive):

@@ -11,10 +11,10 @@ from sqlmodel import select
 from archive.record.mailing import Mailing
 from archive.record.models import Post
 from archive.record.spaces import space_row
+from archive.record.urls import reply_subject
 from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests, send_each
-from digest.render import reply_subject
 from gateway.hub import open_hub
 from gateway.spool import Envelope
 from gateway.worker import Worker
