@@ -102,6 +102,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
     env.filters.update(
         date=lambda value: dates.long_date(value, language),
         short_date=lambda value: dates.short_date(value, language),
+        day_month=lambda value: dates.day_month(value, language),
         short_datetime=lambda value: dates.short_datetime(value, language),
         datetime=lambda value: dates.date_and_time(value, language),
         span=lambda first, last: dates.span(first, last, language),

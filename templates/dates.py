@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -20,6 +20,11 @@ def long_date(value: dt.date, language: str) -> str:
 def short_date(value: dt.date, language: str) -> str:
     """1 Feb 2020, 1 févr. 2020, 2020年2月1日: for lists and page headings."""
     return _day(_as_date(value), "medium", language)
+
+
+def day_month(value: dt.date, language: str) -> str:
+    """30 Nov, 30 nov., 11月30日: a week's Monday on a chart's axis and in its table."""
+    return format_skeleton("MMMd", _as_date(value), locale=locale(language))
 
 
 def short_datetime(value: dt.datetime, language: str) -> str:

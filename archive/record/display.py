@@ -108,7 +108,23 @@ def _linkify(line: str) -> str:
 
 def _quote(lines: list[str]) -> str:
     inner = "\n".join(_linkify(line) for line in lines)
-    return f'<details class="quote"><summary>{len(lines)} quoted lines</summary>{inner}</details>'
+    said = "1 quoted line" if len(lines) == 1 else f"{len(lines)} quoted lines"  # as QUOTE_SUMMARY reads
+    return f'<details class="quote"><summary>{said}</summary>{inner}</details>'
+
+
+def quotes_in(display_html: str, words: NullTranslations) -> str:
+    """A post's stored HTML with its quote summaries in the reader's language: the HTML is made
+    once, in English, when the post is stored; a sender's own text never matches (it is escaped)."""
+
+    def summary(match: re.Match) -> str:
+        count = int(match.group(1))
+        said = words.ngettext("%(count)s quoted line", "%(count)s quoted lines", count) % {"count": count}
+        return f'<details class="quote"><summary>{html.escape(said)}</summary>'
+
+    return QUOTE_SUMMARY.sub(summary, display_html)
+
+
+QUOTE_SUMMARY = re.compile(r'<details class="quote"><summary>(\d+) quoted lines?</summary>')
 
 
 def collapse_quotes(text: str, words: NullTranslations) -> str:

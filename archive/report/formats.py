@@ -70,6 +70,6 @@ def _charts(report: Report) -> dict[str, Markup]:
         ),
     }
     return {
-        title: Markup(bar_chart(title, data, horizontal=horizontal, inline=True).decode())
+        title: Markup(bar_chart(title, data, horizontal, inline=True, counts="%" not in title).decode())
         for title, (data, horizontal) in figures.items()
     }

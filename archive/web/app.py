@@ -95,7 +95,7 @@ class PrivateWhenSignedIn:
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.append("Vary", "Cookie")
+                headers.append("Vary", "Accept-Language, Cookie")  # pages speak the reader's language
                 if signed_in:
                     headers["Cache-Control"] = "private, no-store"
             await send(message)
@@ -105,19 +105,12 @@ class PrivateWhenSignedIn:
 
 def _not_found(archive: Archive):
     async def handler(request: Request, exc: Exception) -> Response:
-        response = archive.render(
-            request,
-            "error.html",
-            archive.language(request),
-            status=404,
-            message="This page does not exist, or is not public.",
-        )
-        response.status_code = 404
-        return response
+        return archive.error(request, 404, NOT_FOUND)
 
     return handler
 
 
+NOT_FOUND = N_("This page does not exist, or is not public.")
 CROSS_SITE = Reason(
     N_(
         "This form was sent from another site, so nothing was done. If you meant to send it, "
@@ -128,11 +121,6 @@ CROSS_SITE = Reason(
 
 def _cross_site(archive: Archive):
     def refuse(request: Request) -> Response:
-        language = archive.language(request)
-        response = archive.render(
-            request, "error.html", language, status=403, message=archive.said(CROSS_SITE, language)
-        )
-        response.status_code = 403
-        return response
+        return archive.error(request, 403, CROSS_SITE)
 
     return refuse

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
+from babel import Locale
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from archive.record import reading
+from archive.record.display import quotes_in
 from archive.record.models import Post, Question, Space
 from archive.record.spaces import title_in
 from archive.record.urls import attachment_path, message_hash, reply_mailto
@@ -23,6 +26,9 @@ from config.database import utcnow
 from config.errors import said
 from templates import environment, languages, translations
 
+LANGUAGE_COOKIE = "hubmail_lang"
+LANGUAGE_KEPT = 365 * 24 * 3600  # seconds: a reader's choice of language lasts a year
+
 
 class NotFound(Exception):
     """Nothing here for this visitor (missing and not allowed look the same)."""
@@ -34,6 +40,7 @@ class Archive:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
         self.languages = languages(settings.templates_path)
+        self.language_names = {code: language_name(code) for code in self.languages}
         self.globals = {
             "message_hash": message_hash,
             "attachment_path": attachment_path,
@@ -48,25 +55,45 @@ class Archive:
         """The templates speaking `language` (its catalog, its dates), with the archive's helpers."""
         env = environment(self.settings.templates_path, language)
         env.globals.update(self.globals)
+        words = translations(language, self.settings.templates_path)
+        env.filters["quotes_in_language"] = lambda display_html: quotes_in(display_html or "", words)
         return env
 
     def said(self, reason: str, language: str) -> str:
         """A Reason (or any text) in the reader's language."""
         return said(reason, translations(language, self.settings.templates_path).gettext)
 
-    def render(self, request: Request, name: str, language: str, **values: Any) -> HTMLResponse:
+    def render(
+        self, request: Request, name: str, language: str, status: int = 200, **values: Any
+    ) -> HTMLResponse:
         text = (
             self.templates(language)
             .get_template(f"web/{name}")
             .render(
                 languages=self.languages,
+                language_names=self.language_names,
+                alternates=values.pop("alternates", None) or alternates(request, self.languages),
                 request_path=request.url.path,
+                status=status,
                 now=utcnow(),
                 signed_in=COOKIE in request.cookies,  # only which link to show; access is checked per page
                 **values,
             )
         )
-        return HTMLResponse(text, headers=SAFE_HEADERS)
+        response = HTMLResponse(text, status_code=status, headers=SAFE_HEADERS)
+        chosen = request.query_params.get("lang")
+        if chosen in self.languages:  # the reader's choice holds on the next click
+            secure = self.settings.site.base_url.startswith("https:")
+            response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_KEPT, samesite="lax", secure=secure)
+        return response
+
+    def error(self, request: Request, status: int, message: str) -> HTMLResponse:
+        """An error page in the reader's language. It does not repeat the URL (its language links
+        are relative): a private space's 404 is byte for byte an unknown one's."""
+        language = self.language(request)
+        relative = [(code, f"?lang={code}") for code in self.languages]
+        text = self.said(message, language)
+        return self.render(request, "error.html", language, status, message=text, alternates=relative)
 
     def title_in(self, space: Any, language: str) -> str:
         """A space's title in the reader's language where the configuration gives one."""
@@ -80,8 +107,10 @@ class Archive:
         return viewer_of(self.settings.site.secret_key, session, self.settings, cookie, utcnow())
 
     def language(self, request: Request, offered: tuple[str, ...] | list[str] = ()) -> str:
+        """The reader's language: ?lang=, else the one they chose before (a cookie), else their
+        browser's (Accept-Language), else the space's first."""
         return choose_language(
-            request.query_params.get("lang"),
+            request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE),
             request.headers.get("accept-language", ""),
             tuple(offered) or self.languages,
         )
@@ -120,3 +149,15 @@ def question_of(session: Session, space: Space, request: Request) -> Question:
     if not found:
         raise NotFound
     return found[0]
+
+
+def alternates(request: Request, codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """This page in each language (hreflang alternates, the language menu): its URL with ?lang= set."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [(code, f"{request.url.path}?{urlencode([*query, ('lang', code)])}") for code in codes]
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Français", "العربية"), as a reader looks for their own."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]

@@ -48,7 +48,7 @@ def space_feed(request: Request) -> Response:
         row = archive.space_of(session, request)
         url = f"{space_url(base, row.slug)}feed.atom"
         body = atom(row, reading.newest(session, row.id), base, row.title, url)
-    return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=SAFE_HEADERS)
 
 
 def question_feed(request: Request) -> Response:
@@ -60,7 +60,7 @@ def question_feed(request: Request) -> Response:
         url = f"{space_url(base, row.slug)}q/{question.number}/feed.atom"
         title = f"{row.title} · Q{question.number}"
         body = atom(row, reading.newest(session, row.id, question.id), base, title, url)
-    return Response(body, media_type="application/atom+xml", headers=SAFE_HEADERS)
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=SAFE_HEADERS)
 
 
 ROUTES = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,12 +12,14 @@ from archive.record.participation import CHARTS, chart, participation
 from archive.web.context import NotFound, archive_of
 from archive.web.headers import SAFE_HEADERS, SVG_CSP
 from config.database import session_scope
+from templates import N_, dates, translations
 
+FIGURES = {"weeks": "per_week", "questions": "per_question", "organisations": "per_organisation"}
 SVG_HEADERS = {**SAFE_HEADERS, "Content-Security-Policy": SVG_CSP}
 CHART_TITLES = {
-    "weeks": "Posts per week",
-    "questions": "Posts per question",
-    "organisations": "Posts per organisation",
+    "weeks": N_("Posts per week"),
+    "questions": N_("Posts per question"),
+    "organisations": N_("Posts per organisation"),
 }
 
 
@@ -30,7 +34,7 @@ def stats(request: Request) -> Response:
         archive.language(request, row.languages),
         space=row,
         figures=figures,
-        charts=CHARTS,
+        charts=[(name, CHART_TITLES[name], getattr(figures, FIGURES[name])) for name in CHARTS],
     )
 
 
@@ -42,7 +46,11 @@ def stats_chart(request: Request) -> Response:
     with session_scope(archive.engine) as session:
         row = archive.space_of(session, request)
         figures = participation(session, row.id)
-    return Response(chart(figures, name, CHART_TITLES[name]), media_type="image/svg+xml", headers=SVG_HEADERS)
+    language = archive.language(request, row.languages)
+    title = translations(language, archive.settings.templates_path).gettext(CHART_TITLES[name])
+    labels = lambda key: dates.day_month(key, language) if isinstance(key, dt.date) else str(key)  # noqa: E731
+    svg = chart(figures, name, title, labels)
+    return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
 
 
 ROUTES = [

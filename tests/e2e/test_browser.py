@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -156,6 +157,19 @@ def test_question_page_lists_the_thread_and_its_page_shows_nesting(archive):
         assert root.count() == 1 and reply.count() == 1
         assert reply.bounding_box()["x"] > root.bounding_box()["x"]  # indented
         assert "in reply to" in reply.inner_text()
+
+
+def test_a_french_page_keeps_french_and_its_dates_on_the_next_click(archive):
+    months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc."
+    with browser() as chromium:
+        page = chromium.new_page()  # the browser asks for English
+        page.goto(archive.web_url + "/unece-review/?lang=fr")
+        page.locator("a[href='/unece-review/q/1/']").first.click()
+        assert page.url.endswith("/unece-review/q/1/") and page.get_attribute("html", "lang") == "fr"
+        assert "Dernière activité" in page.inner_text("main")
+        assert re.fullmatch(rf"\d+ ({months}) \d{{4}}, \d\d:\d\d UTC", page.inner_text("li.thread-row time"))
+        page.locator("nav.languages a[hreflang='en']").click()
+        assert page.get_attribute("html", "lang") == "en" and "Last activity" in page.inner_text("main")
 
 
 def test_pages_pass_axe(archive):

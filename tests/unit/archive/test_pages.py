@@ -115,7 +115,9 @@ def test_thread_page_nests_replies_each_with_a_reply_by_email(archive):
     assert page.index("One-stop shops.") < page.index("Agreed.")
     assert 'class="depth-1"' in page and "in reply to" in page
     assert '<a href="https://example.org/a?b=1&amp;c=2"' in page
-    assert '<details class="quote">' in page
+    assert '<details class="quote"><summary>1 quoted line</summary>' in page
+    french = archive.get(f"/unece-review/thread/{message_hash('root@x')}/?lang=fr").text
+    assert '<details class="quote"><summary>1 ligne citée</summary>' in french
     reply = (
         "mailto:unece-review+q1@hub.example.org?subject=Re%3A%20Our%20practice&amp;In-Reply-To=%3Croot%40x%3E"
     )
@@ -210,7 +212,7 @@ def test_private_space_is_invisible(tmp_path, database):
 
 def test_search_finds_published_posts_only(archive):
     page = archive.get("/search", params={"q": "one-stop"}).text
-    assert "1 results" in page and "Our practice" in page
+    assert "1 result<" in page and "Our practice" in page
     assert "Still held" not in archive.get("/search", params={"q": "yet"}).text
     by_author = archive.get("/search", params={"q": "agreed", "author": "bo lind"}).text
     assert "Re: Our practice" in by_author
@@ -223,7 +225,7 @@ def test_feeds_and_mbox(archive):
     import xml.etree.ElementTree as ET
 
     feed = archive.get("/unece-review/feed.atom")
-    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
     titles = [e.text for e in ET.fromstring(feed.content).iter("{http://www.w3.org/2005/Atom}title")]
     assert "Our practice" in titles and "Still held" not in titles
     assert archive.get("/unece-review/q/1/feed.atom").status_code == 200
@@ -239,10 +241,18 @@ def test_feeds_and_mbox(archive):
 
 def test_participation_page_and_charts(archive):
     page = archive.get("/unece-review/stats/").text
-    assert "Distinct participants: 2" in page and "ngo.example 1" in page and "Q1 2" in page
+    assert "Distinct participants: 2" in page
+    rows = dict(re.findall(r'<th scope="row">(?:<time[^>]*>)?([^<]+)(?:</time>)?</th><td>(\d+)</td>', page))
+    assert rows["ngo.example"] == "1" and rows["org.example"] == "1" and rows["Q1"] == "2"
+    assert sum(int(n) for week, n in rows.items() if re.fullmatch(r"\d+ \w+ \d{4}", week)) == 2
     chart = archive.get("/unece-review/stats/weeks.svg")
     assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
-    assert b"<script" not in chart.content
+    assert b"<script" not in chart.content and b"<title>Posts per week</title>" in chart.content
+    assert re.search(rb"<desc>\d+ \w+: 2</desc>", chart.content)  # the figures, for a screen reader
+    french = archive.get("/unece-review/stats/questions.svg?lang=fr").content
+    assert b"<title>Contributions par question</title>" in french
+    axis = re.search(rb'class="axis y.*?</g></g>', chart.content, re.S).group(0)
+    assert re.findall(rb"<text[^>]*>([^<]*)</text>", axis) == [b"0", b"1", b"2", b"3"]  # whole posts only
 
 
 def test_site_templates_override_the_shipped_ones(tmp_path):
@@ -309,8 +319,17 @@ moderators = ["mo@un.example"]
     client = Archive(hub)
     french = client.get("/bilingual/?lang=fr").text
     assert "<h1>Examen régional</h1>" in french and "Dites-nous ce qui fonctionne." in french
+    assert '<link rel="alternate" hreflang="en" href="http://127.0.0.1:8080/bilingual/?lang=en">' in french
+    assert '<a href="/bilingual/?lang=en" hreflang="en" lang="en">English</a>' in french
+    kept = client.get("/bilingual/").text  # the next click, without ?lang=: the choice holds
+    assert "<h1>Examen régional</h1>" in kept and "Rechercher" in kept
+    assert "<h1>Regional review</h1>" in client.get("/bilingual/?lang=en").text
     assert "<h1>Regional review</h1>" in client.get("/bilingual/").text
-    assert "Examen régional" in client.get("/?lang=fr").text
+    stranger = TestClient(archive_app(hub.settings, hub.engine))
+    assert "<h1>Regional review</h1>" in stranger.get("/bilingual/").text
+    assert "<h1>Examen régional</h1>" in stranger.get("/bilingual/", headers={"Accept-Language": "fr"}).text
+    search = client.get("/search?q=abri&lang=fr").text  # the language menu keeps the query
+    assert 'href="/search?q=abri&amp;lang=es"' in search
     hub.engine.dispose()
 
 

@@ -45,7 +45,7 @@ def test_sign_in_once_by_link_then_sign_out(tmp_path, database):
     stranger.post("/signout")  # a forged cookie cannot sign anyone out
     assert client.get("/inner/").status_code == 200
     anonymous = TestClient(archive_app(hub.settings, hub.engine)).get("/").headers
-    assert "cache-control" not in anonymous and anonymous["vary"] == "Cookie"
+    assert "cache-control" not in anonymous and anonymous["vary"] == "Accept-Language, Cookie"
     client.cookies.clear()
     assert client.post(link).status_code == 400  # once only
     client.cookies.set(COOKIE, cookie[:-3] + "aaa")  # forged
