@@ -10,6 +10,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 from archive.record.mailing import Mailing
@@ -27,26 +28,25 @@ from gateway.workproc import WorkerProcess
 
 log = logging.getLogger("hubmail.serve")
 WORKER_READY_SECONDS = 20  # mail is taken after this even if the worker is still starting
+SESSIONS_SECONDS = 5  # SMTP sessions still open this long after the end are cut (mail not yet answered 250)
 OUTBOX_SECONDS = 2.0  # how often the outbox looks for due retries when nobody says mail is waiting
 
 
 async def serve(hub: Hub, verbose: bool = False) -> None:
     """Run until SIGTERM/SIGINT; whatever is left in the spool is taken up at the next start."""
+    mail_waiting, stop = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # before any child starts: none is left behind
+        loop.add_signal_handler(signum, stop.set)
     settings = hub.settings
     hub.spool.clean_tmp()
     listening = bind(settings)  # first: a taken port stops serve before anything has started
     Health(settings.data_path)  # its page is taken now: a disk that fills later cannot silence it
     worker = WorkerProcess(settings.path, verbose)
     worker.start()
-    mail_waiting, stop = asyncio.Event(), asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     web = WebProcess(settings.path, verbose, listening)
     web.start()
-    if not await loop.run_in_executor(None, worker.wait_ready, WORKER_READY_SECONDS):
-        log.warning("the worker is not ready after %d s; taking mail anyway (it waits in the spool)",
-                    WORKER_READY_SECONDS)  # fmt: skip
+    await _worker_ready(worker, stop)
     server = await start_server(settings, hub.spool, worker.wake)
     scheduler = start_scheduler(hub)
     pollers = start_pollers(hub, worker.wake)
@@ -69,9 +69,29 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(loop.run_in_executor(None, worker.stop), loop.run_in_executor(None, web.stop))
         listening.close()
-    await server.wait_closed()
+    # Python 3.12 waits here for every session to end, and a client may keep one open; those left
+    # are cut when asyncio.run cancels their tasks.
+    await _at_most(SESSIONS_SECONDS, server.wait_closed())
     pollers.join()
     log.info("stopped")
+
+
+async def _worker_ready(worker: WorkerProcess, stop: asyncio.Event) -> None:
+    """Wait until the worker has started (imports, database, language model) and said so, so that
+    the first mail is stored at once; at most WORKER_READY_SECONDS, and never past a SIGTERM."""
+    loop = asyncio.get_running_loop()
+    said = asyncio.Event()
+    loop.add_reader(worker.queued_fd, said.set)  # not read: _supervise hears that first word
+    waits = [asyncio.create_task(said.wait()), asyncio.create_task(stop.wait())]
+    try:
+        await asyncio.wait(waits, timeout=WORKER_READY_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        loop.remove_reader(worker.queued_fd)
+        for wait in waits:
+            wait.cancel()
+    if not said.is_set() and not stop.is_set():
+        log.warning("the worker is not ready after %d s; taking mail anyway (it waits in the spool)",
+                    WORKER_READY_SECONDS)  # fmt: skip
 
 
 async def _supervise(worker: WorkerProcess, mail_waiting: asyncio.Event) -> None:
@@ -153,8 +173,15 @@ async def _outbox_loop(hub: Hub, executor: ThreadPoolExecutor, mail_waiting: asy
             if mail_waiting.is_set():
                 continue  # queued while the drain was finishing: no pause
             await loop.run_in_executor(executor, close_all, mailers)  # no idle relay session is kept
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(mail_waiting.wait(), OUTBOX_SECONDS)
+            await _at_most(OUTBOX_SECONDS, mail_waiting.wait())
     finally:
         stopping.set()
         executor.submit(lease.release)
+
+
+async def _at_most(seconds: float, awaitable: Awaitable) -> None:
+    """Await `awaitable`, giving up after `seconds`. Not asyncio.wait_for: on Python 3.11 it swallows
+    a cancel that comes just as what it waits for ends, and the outbox then outlived a SIGTERM."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await awaitable

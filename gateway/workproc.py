@@ -13,7 +13,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import select
 import signal
 import time
 from multiprocessing.connection import Connection
@@ -49,12 +48,6 @@ class WorkerProcess:
         """Never blocks: a full pipe means the worker has a wake-up waiting already."""
         with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
             os.write(self.wake_fd, b"w")
-
-    def wait_ready(self, seconds: float) -> bool:
-        """Wait until the worker has started (imports, database, language model) and said so,
-        so that the first mail is stored at once rather than after the worker's start-up."""
-        ready, _, _ = select.select([self.queued_fd], [], [], seconds)
-        return bool(ready)
 
     def heard(self) -> bool | None:
         """Read what the worker said: True if it queued mail, None if it is gone (end of file)."""
@@ -110,7 +103,7 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
         say_queued()  # notices and receipts
         deliver_each(hub, on_queued=say_queued)  # what was just published goes out now
 
-    say_queued()  # the first word also says the worker is ready (WorkerProcess.wait_ready)
+    say_queued()  # the first word also says the worker is ready (serve's _worker_ready)
     while not worker.stopping:
         pause, woken_early = hub.settings.worker.poll_seconds, True
         try:

@@ -77,12 +77,17 @@ class HubServer:
         self.log = folder / "serve.log"
 
     def start(self) -> HubServer:
+        self.launch()
+        wait_for(self._accepting, 30, what=f"hubmail serve on port {self.smtp_port}")
+        return self
+
+    def launch(self) -> subprocess.Popen:
+        """Start serve and return at once, while it is still starting (start() waits for SMTP)."""
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
                 [HUBMAIL, "serve", "--config", str(self.config)], stdout=log, stderr=subprocess.STDOUT
             )
-        wait_for(self._accepting, 30, what=f"hubmail serve on port {self.smtp_port}")
-        return self
+        return self.process
 
     def _accepting(self) -> bool:
         if self.process.poll() is not None:
