@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
@@ -77,7 +78,7 @@ def rows_of(session: Session, space_id: int, thread_ids: list[int]) -> list[Thre
         return []
     query = (
         select(Post)
-        .where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED, THREAD.in_(thread_ids))
+        .where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED, in_threads(thread_ids))
         .options(LISTED)
         .order_by(col(Post.received_at), col(Post.id))
     )
@@ -87,6 +88,13 @@ def rows_of(session: Session, space_id: int, thread_ids: list[int]) -> list[Thre
     starters = {posts[0].from_addr for posts in by_thread.values()}
     organisations = organisations_of(session, space_id, starters)
     return [_row(by_thread[t], organisations) for t in thread_ids if t in by_thread]
+
+
+def in_threads(thread_ids) -> ColumnElement[bool]:
+    """Posts of these threads, found through the thread_id index (THREAD.in_ reads every post of
+    the space to compute it: 60–250 ms at 20,000 posts a space, against a few ms)."""
+    ids = list(thread_ids)
+    return or_(col(Post.thread_id).in_(ids), and_(col(Post.thread_id).is_(None), col(Post.id).in_(ids)))
 
 
 def _row(posts: list[Post], organisations: dict[str, str]) -> ThreadRow:
@@ -147,7 +155,7 @@ def first_posts(session: Session, space_id: int, thread_ids: set[int]) -> dict[i
     }
     missing = thread_ids - found.keys()
     if missing:
-        query = select(Post).where(THREAD.in_(missing), *published).options(LISTED)
+        query = select(Post).where(in_threads(missing), *published).options(LISTED)
         for post in session.exec(query.order_by(col(Post.received_at).desc(), col(Post.id).desc())):
             found[post.thread_id or post.id] = post  # the earliest is the last written
     return found
