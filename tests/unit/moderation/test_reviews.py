@@ -66,7 +66,10 @@ class Flow:
         extra = PRACTICES.replace("{more}", more)
         self.hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
         self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: NOW)
-        self.hub.spool.put(Envelope("ana@ngo.example", ["practices@hub.example.org"], "smtp"), POST)
+        envelope = Envelope(
+            "ana@ngo.example", ["practices@hub.example.org"], "smtp", received_at=NOW.isoformat()
+        )
+        self.hub.spool.put(envelope, POST)
         self.worker.process_pending()
 
     def command(self, who: str, verb: str = "approve", source: str = "", **how):
@@ -184,3 +187,25 @@ def test_reject_needs_two(tmp_path, database):
         assert flow.post().reason == "too long; off-topic"
     finally:
         flow.hub.engine.dispose()
+
+
+def test_the_summary_shows_the_review_and_spares_those_who_approved(flow):
+    from gateway.jobs import summaries
+
+    flow.command(MIA)
+    summaries(flow.hub, NOW + dt.timedelta(days=2))
+    letters = {row.recipient: flat(body(row.raw)) for row in outbox(flow.hub, "moderation-summary")}
+    assert MIA not in letters  # she approved the only hold
+    assert "#1 " in letters[OLA] and f"Approved so far: {MIA}. Still needed: 1 approval." in letters[OLA]
+    assert "At least one approval from each group: un, others." in letters[OLA]
+
+
+def test_holds_json_shows_the_review(flow):
+    from gateway import listings
+
+    flow.command(MIA)
+    [hold] = listings.holds(flow.hub, "practices")
+    review = hold["review"]
+    assert (review["approvals_done"], review["approvals_needed"], review["approved_by"]) == (1, 2, [MIA])
+    assert review["reviews"][0]["moderator"] == MIA and review["reviews"][0]["verdict"] == "approve"
+    assert [d["action"] for d in hold["decisions"]] == ["review"]
