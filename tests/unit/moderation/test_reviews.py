@@ -209,3 +209,40 @@ def test_holds_json_shows_the_review(flow):
     assert (review["approvals_done"], review["approvals_needed"], review["approved_by"]) == (1, 2, [MIA])
     assert review["reviews"][0]["moderator"] == MIA and review["reviews"][0]["verdict"] == "approve"
     assert [d["action"] for d in hold["decisions"]] == ["review"]
+
+
+def test_two_approvals_at_once_publish_once_and_keep_both_reviews(tmp_path, database):
+    """Both transactions read the held post before either counts its review: without the row lock each
+    saw one approval of two, and the post stayed held with both (issue 16)."""
+    import threading
+
+    from moderation.models import Decision
+
+    if not database:
+        pytest.skip("SQLite serializes writers itself (BEGIN IMMEDIATE): nothing runs at once")
+    flow = Flow(tmp_path, database)
+    both_read = threading.Barrier(2, timeout=20)
+    results = {}
+
+    def approve(who: str) -> None:
+        with session_scope(flow.hub.engine, writes=True) as session:
+            post = session.exec(select(Post)).one()
+            both_read.wait()
+            command, actor = Command(Verb.APPROVE), Actor(who, f"email <{who}>")
+            results[who] = apply(Moderation.at(flow.hub.settings, NOW), session, post, command, actor)
+
+    try:
+        threads = [threading.Thread(target=approve, args=(who,)) for who in (MIA, OLA)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(r.outcome for r in results.values()) == [Outcome.DECIDED, Outcome.REVIEWED]
+        assert flow.post().status == "published"
+        with session_scope(flow.hub.engine) as session:
+            assert len(session.exec(select(Review)).all()) == 2
+            actions = sorted(d.action for d in session.exec(select(Decision)))
+            assert actions == ["approve", "review"]
+        assert len(outbox(flow.hub, "receipt-published")) == 1
+    finally:
+        flow.hub.engine.dispose()
