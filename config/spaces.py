@@ -11,6 +11,7 @@ import langcodes
 
 from config.calendar import PhaseConfig, check_within, parse_phases
 from config.errors import ConfigError
+from config.review import ReviewConfig, parse_groups, parse_review
 from config.tables import array_of_tables, check_table
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -42,6 +43,8 @@ SPACE_KEYS = {
     "phases",
     "grace_days",
     "allowlist",
+    "moderator_groups",
+    "review",
 }
 QUESTION_KEYS = {"number", "text"}
 
@@ -97,6 +100,7 @@ class SpaceConfig:
     allowlist: tuple[str, ...] = ()  # posting = "allowlist": these addresses and whole domains
     titles: dict[str, str] = field(default_factory=dict)  # language -> title; `title` is the first's
     descriptions: dict[str, str] = field(default_factory=dict)
+    review: ReviewConfig = field(default_factory=ReviewConfig)  # who approves a post (issue 16)
 
     def title_in(self, language: str) -> str:
         return self.titles.get(language) or self.title
@@ -157,6 +161,8 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         opens, closes = opens or phases[0].opens, closes or phases[-1].closes
     titles = _translated(file, f"{key}.title", item.get("title", slug), languages, required=True)
     descriptions = _translated(file, f"{key}.description", item.get("description", ""), languages)
+    moderators = _moderators(file, f"{key}.moderators", item.get("moderators"))
+    groups = parse_groups(file, f"{key}.moderator_groups", item.get("moderator_groups", {}), moderators)
     grace = item.get("grace_days", 0)
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 365:
         raise ConfigError(file, f"{key}.grace_days", f"{grace!r} is not a number of days from 0 to 365")
@@ -171,7 +177,7 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         timezone=_timezone(file, f"{key}.timezone", item.get("timezone", "UTC")),
         visibility=_choice(file, f"{key}.visibility", item.get("visibility", "public"), VISIBILITIES),
         posting=_choice(file, f"{key}.posting", item.get("posting", "anyone"), POSTING),
-        moderators=_moderators(file, f"{key}.moderators", item.get("moderators")),
+        moderators=moderators,
         languages=languages,
         code_of_conduct=_text(file, f"{key}.code_of_conduct", item.get("code_of_conduct", "")),
         digest_day=_optional_choice(file, f"{key}.digest_day", item.get("digest_day", ""), WEEKDAYS),
@@ -180,6 +186,7 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         phases=phases,
         grace_days=grace,
         allowlist=_allowlist(file, f"{key}.allowlist", item.get("allowlist", [])),
+        review=parse_review(file, f"{key}.review", item.get("review"), moderators, groups),
     )
 
 

@@ -156,7 +156,14 @@ def holds(
     hub = hub_from(config)
     check_choice("--space", space, [s.slug for s in hub.settings.spaces])
     rows = listings.holds(hub, space)
-    print_rows(rows, as_json, ("id", "space", "question", "from", "subject", "received_at", "notes"))
+    if not as_json:  # how far each review is (issue 16): approvals done / needed, who approved
+        for row in rows:
+            review = row["review"] or {}
+            approved = ", ".join(review.get("approved_by", []))
+            done = f"{review.get('approvals_done', 0)}/{review.get('approvals_needed', 1)}"
+            row["reviews"] = f"{done} {approved}".strip()
+    columns = ("id", "space", "question", "from", "subject", "received_at", "reviews", "notes")
+    print_rows(rows, as_json, columns)
 
 
 @app.command()

@@ -87,9 +87,32 @@ def posts(hub: Hub, space: str | None, status: str | None, limit: int) -> list[d
             query = query.limit(limit)
         rows = session.exec(query).all()
         decisions = _decisions(session, [post.id for post, _, _ in rows])
+        reviews = _reviews(hub, session, rows)
     return [
-        post_dict(post, slug, number, decisions.get(post.id, [])) for post, slug, number in reversed(rows)
+        post_dict(post, slug, number, decisions.get(post.id, [])) | {"review": reviews.get(post.id)}
+        for post, slug, number in reversed(rows)
     ]
+
+
+def _reviews(hub: Hub, session, rows) -> dict[int, dict]:
+    """Each post's review (issue 16): who approved and rejected, when, and what it still needs."""
+    from archive.record.members import moderators_of
+    from moderation.reviews import reviews_of, state_of
+
+    found = reviews_of(session, [post.id for post, _, _ in rows])
+    moderators: dict[str, tuple[str, ...]] = {}
+    states: dict[int, dict] = {}
+    for post, slug, _ in rows:
+        config = hub.settings.space(slug)
+        if config is None:
+            continue
+        if slug not in moderators:
+            moderators[slug] = moderators_of(session, config)
+        given = found.get(post.id, [])
+        state = state_of(config.review, given, moderators[slug]).as_dict()
+        state["reviews"] = [{"moderator": r.moderator, "verdict": r.verdict, "at": _iso(r.at)} for r in given]
+        states[post.id] = state
+    return states
 
 
 def _decisions(session, post_ids: list[int]) -> dict[int, list[dict]]:

@@ -1,4 +1,5 @@
-"""Carrying out a moderation command: the first decision wins, every action is recorded."""
+"""Carrying out a moderation command: reviews until the space's rule is met, then the first decision
+wins; every action is recorded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from archive.record.edits import edited_message
+from archive.record.members import moderators_of
 from archive.record.models import Post, PostStatus, Question
 from archive.record.publish import prepare_for_display
 from archive.record.search import index_post
@@ -17,6 +19,17 @@ from moderation.context import Moderation
 from moderation.models import Decision
 from moderation.notices import queue_receipt, queue_update
 from moderation.outcomes import Outcome, Result
+from moderation.review_notices import queue_review_update
+from moderation.reviews import (
+    APPROVE,
+    REJECT,
+    VERDICT_STATUS,
+    add_review,
+    hold_for_review,
+    review_by,
+    reviews_of,
+    state_of,
+)
 from moderation.trust import trust, untrust
 
 FINAL = {
@@ -59,31 +72,103 @@ def _too_late(mod: Moderation, post: Post, actor: Actor) -> bool:
 
 
 def _decide(mod: Moderation, session: Session, post: Post, command: Command, actor: Actor) -> Result:
+    """Discard decides at once; approve and reject are a moderator's review, which decides the post
+    when the space's review rule is met (issue 16: with no `review`, the first one does)."""
+    _, space = mod.space_of(session, post)
+    moderators = moderators_of(session, space) if space is not None else ()
+    if command.verb == Verb.DISCARD or actor.address.lower() not in moderators:
+        return _final(mod, session, post, command, actor)  # and the operator at the shell decides
+    if not hold_for_review(session, post):
+        return _already_decided(post)
+    verdict = APPROVE if command.verb == Verb.APPROVE else REJECT
+    if not add_review(session, post, actor.address.lower(), verdict, mod.now):
+        earlier = review_by(session, post.id, actor.address.lower())
+        return Result(Outcome.ALREADY_REVIEWED, post.id, post.subject, VERDICT_STATUS[earlier.verdict],
+                      actor.address, earlier.at)  # fmt: skip
+    state = state_of(space.review, reviews_of(session, [post.id]).get(post.id, []), moderators)
+    asked = _asked_in_review(session, post)
+    if verdict == APPROVE and state.published:
+        trust = command.trust and all(d.get("trust") for d in asked if d["verdict"] == APPROVE)
+        return _final(mod, session, post, command, actor, trust=trust, skip=state.approved_by)
+    if verdict == REJECT and state.rejected:
+        reasons = [d["reason"] for d in asked if d["verdict"] == REJECT and d.get("reason")]
+        reason = "; ".join(dict.fromkeys([*reasons, command.reason] if command.reason else reasons))
+        return _final(mod, session, post, command, actor, reason=reason, skip=state.approved_by)
+    return _reviewed(mod, session, post, command, actor, space, state)
+
+
+def _reviewed(
+    mod: Moderation, session: Session, post: Post, command: Command, actor: Actor, space, state
+) -> Result:
+    """A review that does not decide yet: recorded, the author told how far it is (approvals only),
+    the moderators who have not approved told who has."""
+    verdict = APPROVE if command.verb == Verb.APPROVE else REJECT
+    done, needed = (
+        (state.done, state.needed) if verdict == APPROVE else (len(state.rejected_by), state.reject_needs)
+    )
+    detail = {
+        "verdict": verdict,
+        "done": done,
+        "needed": needed,
+        "trust": command.trust,
+        "reason": command.reason,
+    }
+    _record(session, post, "review", actor, mod, detail)
+    if verdict == APPROVE:
+        queue_receipt(mod, session, post, space, "reviewed", done=state.done, needed=state.needed)
+    queue_review_update(mod, session, post, space, actor.address, verdict, state, command.reason)
+    return Result(Outcome.REVIEWED, post.id, post.subject, VERDICT_STATUS[verdict], actor.address, mod.now,
+                  done=done, needed=needed)  # fmt: skip
+
+
+def _asked_in_review(session: Session, post: Post) -> list[dict]:
+    """What each earlier review of the post asked (trust, the reason), as its decision recorded it."""
+    query = select(Decision).where(Decision.post_id == post.id, Decision.action == "review")
+    return [decision.detail for decision in session.exec(query.order_by(col(Decision.id)))]
+
+
+def _already_decided(post: Post) -> Result:
+    return Result(Outcome.ALREADY_DECIDED, post.id, post.subject, post.status,
+                  post.decided_by or "policy", post.decided_at)  # fmt: skip
+
+
+def _final(
+    mod: Moderation,
+    session: Session,
+    post: Post,
+    command: Command,
+    actor: Actor,
+    *,
+    trust: bool | None = None,
+    reason: str | None = None,
+    skip: tuple[str, ...] = (),
+) -> Result:
+    """Decide the post; the first decision wins. skip: moderators who approved it, not told again."""
     status = FINAL[command.verb]
+    reason = command.reason if reason is None else reason
     values = {"status": status, "decided_by": actor.address, "decided_at": mod.now}
     if status == PostStatus.PUBLISHED:
         values["published_at"] = mod.now
     if command.verb == Verb.REJECT:
-        values["reason"] = command.reason
+        values["reason"] = reason
     # A conditional update: of two moderators deciding at once, exactly one changes the row.
     changed = session.execute(
         update(Post).where(Post.id == post.id, Post.status == PostStatus.HELD).values(**values)
     )
     session.refresh(post)
     if changed.rowcount != 1:
-        return Result(Outcome.ALREADY_DECIDED, post.id, post.subject, post.status,
-                      post.decided_by or "policy", post.decided_at)  # fmt: skip
-    _record(session, post, command.verb, actor, mod, {"reason": command.reason} if command.reason else {})
+        return _already_decided(post)
+    _record(session, post, command.verb, actor, mod, {"reason": reason} if reason else {})
     if status == PostStatus.PUBLISHED:
         prepare_for_display(session, post)
     _, space = mod.space_of(session, post)
-    trusted = command.trust and bool(post.from_addr)
+    trusted = (command.trust if trust is None else trust) and bool(post.from_addr)
     if trusted:
         _trust(session, post, actor, mod)
     if space is not None:
         if status != PostStatus.DISCARDED:
-            queue_receipt(mod, session, post, space, status, command.reason)
-        queue_update(mod, session, post, space, actor.address, status, command.reason)
+            queue_receipt(mod, session, post, space, status, reason)
+        queue_update(mod, session, post, space, actor.address, status, reason, skip)
     return Result(Outcome.DECIDED, post.id, post.subject, status, actor.address, mod.now,
                   address=post.from_addr, trusted=trusted)  # fmt: skip
 

@@ -21,7 +21,7 @@ from config.tokens import make_token
 from moderation.commands import Reading
 from moderation.context import Moderation
 from moderation.outcomes import Result
-from moderation.sentences import describe, past
+from moderation.sentences import describe, past, rule_lines
 from templates.dates import date_and_time
 
 HOUR = dt.timedelta(hours=1)
@@ -82,6 +82,7 @@ def queue_hold_notices(
         "received": date_and_time(post.received_at, language),
         "author": author(post),
         "notes": [said(note, words.gettext) for note in notes],
+        "review": rule_lines(space.review, words),  # several moderators must approve (issue 16)
         "question": mod.question_text(session, post, space),
         "text": collapse_quotes(post.body_text, words) or words.gettext("(no text)"),
         "html": nh3.clean(post.body_html) if post.body_html and not post.body_text else "",
@@ -108,9 +109,10 @@ def queue_hold_notices(
 
 
 def queue_receipt(
-    mod: Moderation, session: Session, post: Post, space: SpaceConfig, state: str, reason: str = ""
+    mod: Moderation, session: Session, post: Post, space: SpaceConfig, state: str, reason: str = "", **extra
 ) -> None:
-    """Tell the author: received, published (with the link) or rejected (with the reason).
+    """Tell the author: received, reviewed ("1 of 2 reviews done", issue 16: extra has done and
+    needed), published (with the link) or rejected (with the reason).
 
     "Received" is an automatic answer, rate-limited per sender ([outbound] replies_per_hour, RFC
     3834 §4); what a moderator decided always goes out."""
@@ -133,6 +135,7 @@ def queue_receipt(
         reference=f"P{post.id}",
         reason=reason,
         url=post_url(site.base_url, space.slug, post.message_id),
+        **extra,
     )
     letter = mod.answer(post, space.slug, space.title_in(language), recipient, subject, text)
     queue(session, f"receipt-{template}", letter, site.domain)
@@ -146,8 +149,10 @@ def queue_update(
     moderator: str,
     status: str,
     reason: str = "",
+    skip: tuple[str, ...] = (),
 ) -> None:
-    """The other moderators learn who decided (unless they get it in their summary)."""
+    """The other moderators learn who decided (unless they get it in their summary); skip: those who
+    approved it in its review, who get no further notice for it (issue 16)."""
     if mod.settings.moderation.inform_others != "mail":
         return
     language = space.languages[0]
@@ -165,7 +170,7 @@ def queue_update(
         when=date_and_time(mod.now, language),
     )
     for other in moderators_of(session, space):
-        if other != moderator:
+        if other != moderator and other not in skip:
             letter = Letter(
                 to=other,
                 subject=subject,

@@ -21,9 +21,11 @@ class Outcome(StrEnum):
     NO_SUCH_POST = "no such post"
     NAME_THE_POST = "name the post"
     TOO_LATE = "too late by mail"
+    REVIEWED = "reviewed"  # one moderator's review recorded; the post stays held (issue 16)
+    ALREADY_REVIEWED = "already reviewed"  # this moderator reviewed it before; nothing changed
 
 
-CHANGES = {Outcome.DECIDED, Outcome.MOVED, Outcome.EDITED, Outcome.UNTRUSTED}
+CHANGES = {Outcome.DECIDED, Outcome.MOVED, Outcome.EDITED, Outcome.UNTRUSTED, Outcome.REVIEWED}
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Result:
     outcome: Outcome
     post_id: int | None
     subject: str = ""
-    status: str = ""  # decided or already decided: the post's status now
+    status: str = ""  # decided or already decided: the post's status now; reviewed: the verdict's
     by: str = ""  # already decided: who decided
     at: dt.datetime | None = None
     question: int | None = None  # moved, no such question
@@ -42,6 +44,8 @@ class Result:
     trusted: bool = False  # approve trust
     verb: str = ""  # not applicable, name the post, too late by mail
     target: int | None = None  # another post's notice: the post it is about
+    done: int = 0  # reviewed: approvals (or rejections) so far
+    needed: int = 0  # reviewed: approvals (or rejections) that decide the post
 
     @property
     def changed(self) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from babel.support import NullTranslations
 
 from archive.record.models import PostStatus
+from config.review import ReviewConfig
 from moderation.outcomes import Outcome, Result
+from moderation.reviews import ReviewState
 from templates.dates import date_and_time
 
 ENGLISH = NullTranslations()
@@ -25,6 +27,7 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
     values = {"id": result.post_id, "subject": result.subject[:60], "by": result.by,
               "question": result.question, "chars": result.chars, "address": result.address,
               "verb": result.verb, "target": result.target, "status": past(result.status, words),
+              "done": result.done, "needed": result.needed,
               "when": date_and_time(result.at, language) if result.at else ""}  # fmt: skip
     match result.outcome:
         case Outcome.DECIDED if result.trusted:
@@ -35,6 +38,20 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
             text = words.gettext("#%(id)s: already %(status)s by %(by)s, %(when)s; nothing changed")
         case Outcome.ALREADY_DECIDED:
             text = words.gettext("#%(id)s: already %(status)s by %(by)s; nothing changed")
+        case Outcome.REVIEWED if result.status == PostStatus.REJECTED:
+            text = words.gettext(
+                "#%(id)s “%(subject)s”: your rejection is recorded (%(done)s of %(needed)s); still held"
+            )
+        case Outcome.REVIEWED:
+            text = words.ngettext(
+                "#%(id)s “%(subject)s”: your approval is recorded, %(done)s of %(needed)s review done; "
+                "still held",
+                "#%(id)s “%(subject)s”: your approval is recorded, %(done)s of %(needed)s reviews done; "
+                "still held",
+                result.needed,
+            )
+        case Outcome.ALREADY_REVIEWED:
+            text = words.gettext("#%(id)s: you already %(status)s it, %(when)s; nothing changed")
         case Outcome.MOVED:
             text = words.gettext("#%(id)s: moved to question %(question)s")
         case Outcome.NO_SUCH_QUESTION:
@@ -66,3 +83,46 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
         case _:
             text = words.gettext("#%(id)s: %(verb)s is not something a post can be given")
     return text % values
+
+
+def rule_lines(review: ReviewConfig, words: NullTranslations) -> list[str]:
+    """The space's review rule in a sentence or two; none for one approval from anyone."""
+    if review.plain:
+        return []
+    lines = [
+        words.ngettext(
+            "Publishing needs %(num)s approval.",
+            "Publishing needs %(num)s approvals from different moderators.",
+            review.approvals,
+        )
+        % {"num": review.approvals}
+    ]
+    if review.from_groups:
+        groups = ", ".join(review.from_groups)
+        lines.append(words.gettext("At least one approval from each group: %(groups)s.") % {"groups": groups})
+    if review.reject_needs > 1:
+        lines.append(
+            words.ngettext(
+                "Rejecting needs %(num)s rejection.",
+                "Rejecting needs %(num)s rejections.",
+                review.reject_needs,
+            )
+            % {"num": review.reject_needs}
+        )
+    return lines
+
+
+def state_lines(state: ReviewState, words: NullTranslations) -> list[str]:
+    """Who approved so far and what the post still needs, for an update or a summary."""
+    nobody = words.gettext("nobody yet")
+    lines = [words.gettext("Approved so far: %(who)s") % {"who": ", ".join(state.approved_by) or nobody}]
+    if state.rejected_by:
+        lines.append(words.gettext("Rejected so far: %(who)s") % {"who": ", ".join(state.rejected_by)})
+    more = state.needed - state.done
+    line = words.ngettext("Still needed: %(num)s approval.", "Still needed: %(num)s approvals.", more) % {
+        "num": more
+    }
+    if state.missing_groups:
+        groups = ", ".join(state.missing_groups)
+        line += " " + words.gettext("At least one from: %(groups)s.") % {"groups": groups}
+    return [*lines, line]

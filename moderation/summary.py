@@ -14,6 +14,8 @@ from archive.record.spaces import space_row
 from config.tokens import make_token
 from moderation.context import Moderation
 from moderation.models import Decision, SummarySent
+from moderation.reviews import ReviewState, reviews_of, state_of
+from moderation.sentences import rule_lines, state_lines
 
 
 def send_summaries(mod: Moderation, session: Session) -> int:
@@ -21,13 +23,31 @@ def send_summaries(mod: Moderation, session: Session) -> int:
     sent = 0
     for space in mod.settings.spaces:
         row = space_row(session, space.slug)
-        holds = _old_holds(mod, session, row.id)
-        for moderator in moderators_of(session, space):
+        every_hold = _old_holds(mod, session, row.id)
+        moderators = moderators_of(session, space)
+        reviews = reviews_of(session, [post.id for post in every_hold])
+        states = {p.id: state_of(space.review, reviews.get(p.id, []), moderators) for p in every_hold}
+        for moderator in moderators:
+            # a moderator who reviewed a post already gets no further notice for it (issue 16)
+            holds = [p for p in every_hold if not _reviewed_by(states[p.id], moderator)]
             decided = _decided_by_others(mod, session, row.id, moderator)
             if (holds or decided) and _claim(session, row.id, moderator, mod.now):
-                _queue_summary(mod, session, space, row.id, moderator, holds, decided)
+                notes = _review_notes(mod, space, holds, states)
+                _queue_summary(mod, session, space, row.id, moderator, holds, decided, notes)
                 sent += 1
     return sent
+
+
+def _reviewed_by(state: ReviewState, moderator: str) -> bool:
+    return moderator in state.approved_by or moderator in state.rejected_by
+
+
+def _review_notes(mod: Moderation, space, holds: list[Post], states: dict) -> dict[int, str]:
+    """Where each hold's review stands, for spaces that need more than one approval."""
+    if space.review.plain:
+        return {}
+    words = mod.words(space.languages[0])
+    return {post.id: ". ".join(state_lines(states[post.id], words)) for post in holds}
 
 
 def _old_holds(mod: Moderation, session: Session, space_id: int) -> list[Post]:
@@ -57,15 +77,19 @@ def _decided_by_others(mod: Moderation, session: Session, space_id: int, moderat
         % {
             "id": post.id,
             "subject": post.subject[:50],
-            "action": _action(decision.action, words),
+            "action": _action(decision.action, words, decision.detail),
             "moderator": decision.moderator,
         }
         for decision, post in session.exec(query)
     ]
 
 
-def _action(action: str, words) -> str:
-    """A recorded action in the catalog's words (approve, reject, ..., move, edit, trust, untrust)."""
+def _action(action: str, words, detail: dict | None = None) -> str:
+    """A recorded action in the catalog's words (approve, reject, ..., move, edit, trust, untrust;
+    a review that did not decide the post yet: "approved, 1 of 2", issue 16)."""
+    if action == "review" and detail:
+        verdict = _action(detail.get("verdict", ""), words)
+        return words.gettext("%(verdict)s, %(done)s of %(needed)s") % {**detail, "verdict": verdict}
     return {
         "approve": words.pgettext("decision", "approved"),
         "reject": words.pgettext("decision", "rejected"),
@@ -102,6 +126,7 @@ def _queue_summary(
     moderator: str,
     holds: list[Post],
     decided: list[str],
+    notes: dict[int, str],
 ) -> None:
     site = mod.settings.site
     expires = mod.now + dt.timedelta(days=mod.settings.moderation.token_days)
@@ -114,6 +139,8 @@ def _queue_summary(
         title=space.title_in(language),
         holds=holds,
         decided=decided,
+        review_notes=notes,
+        rule=rule_lines(space.review, mod.words(language)),
         min_age=mod.settings.moderation.summary_min_age_hours,
         **mod.command_words(language),
     )

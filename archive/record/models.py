@@ -107,6 +107,21 @@ class Post(SQLModel, table=True):
     edited_at: dt.datetime | None = _optional_when()
 
 
+class Review(SQLModel, table=True):
+    """One moderator's verdict on one held post (issue 16): a space may need several approvals, from
+    named groups, before a post is published. One row per moderator and post: nobody counts twice,
+    and two replies at once cannot both record the same moderator. Here, not in moderation, so that
+    the report counts them."""
+
+    __table_args__ = (UniqueConstraint("post_id", "moderator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    moderator: str = Field(max_length=320)
+    verdict: str = Field(max_length=16)  # approve, reject
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Member(SQLModel, table=True):
     """Someone with a role in a space: moderator, member (reads and posts) or reader (reads only)."""
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session, col, func, select
 
-from archive.record.models import Member, Post, PostStatus, Question, Space
+from archive.record.models import Member, Post, PostStatus, Question, Review, Space
 from archive.record.replytext import html_to_text
 from archive.record.urls import post_url
 from config import Settings
@@ -51,7 +51,7 @@ class Report:
     per_organisation: dict[str, dict[str, int]]
     languages: dict[str, float]  # share of contributions, 0..1
     attachments: dict[str, int]  # files, bytes
-    moderation: dict[str, float | int | None]  # held, approved, rejected, discarded, median_hours
+    moderation: dict  # held, approved, rejected, discarded, median hours, reviews per moderator
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -206,23 +206,50 @@ def _week(date: str) -> str:
 
 
 def _moderation(session: Session, space_id: int, numbers: set[int] | None, by_id: dict) -> dict:
-    query = select(Post.status, Post.question_id, Post.received_at, Post.decided_at).where(
+    query = select(Post.id, Post.status, Post.question_id, Post.received_at, Post.decided_at,
+                   Post.published_at, Post.decided_by).where(
         Post.space_id == space_id, col(Post.is_summary).is_(False)
-    )
-    rows = [r for r in session.exec(query) if numbers is None or by_id.get(r[1]) in numbers]
-    counts = Counter(status for status, _, _, _ in rows)
+    )  # fmt: skip
+    rows = [r for r in session.exec(query) if numbers is None or by_id.get(r[2]) in numbers]
+    counts = Counter(row[1] for row in rows)
     waits = [
         (decided - received).total_seconds() / 3600
-        for status, _, received, decided in rows
+        for _, status, _, received, decided, _, _ in rows
         if decided is not None and status in ("published", "rejected")
+    ]
+    # Issue 16: how long a contribution waited to be public (imports were public before they came).
+    published = [
+        (published - received).total_seconds() / 3600
+        for _, status, _, received, _, published, by in rows
+        if status == "published" and published is not None and by != "import"
     ]
     return {
         "held": counts["held"],
         "approved": counts["published"],
         "rejected": counts["rejected"],
         "discarded": counts["discarded"],
-        "median_hours_to_decision": round(statistics.median(waits), 1) if waits else None,
+        "median_hours_to_decision": _median(waits),
+        "median_hours_to_publication": _median(published),
+        "reviews_per_moderator": _reviews_per_moderator(session, space_id, {row[0] for row in rows}),
     }
+
+
+def _median(hours: list[float]) -> float | None:
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def _reviews_per_moderator(session: Session, space_id: int, post_ids: set[int]) -> dict[str, dict[str, int]]:
+    """Each moderator's reviews of these posts: approvals and rejections (issue 16)."""
+    query = select(Review.post_id, Review.moderator, Review.verdict).join(
+        Post, col(Post.id) == Review.post_id
+    )
+    query = query.where(Post.space_id == space_id)
+    found: dict[str, dict[str, int]] = {}
+    for post_id, moderator, verdict in session.exec(query):
+        if post_id in post_ids:
+            counts = found.setdefault(moderator, {"approve": 0, "reject": 0})
+            counts[verdict] = counts.get(verdict, 0) + 1
+    return dict(sorted(found.items()))
 
 
 def count_published(session: Session, slug: str) -> int:

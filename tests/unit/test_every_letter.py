@@ -41,7 +41,7 @@ MIA, IVANA = "mia@un.example", "ivana@un.example"
 KINDS = {
     "hold-notice", "receipt-received", "receipt-published", "moderation-results", "moderation-update",
     "moderation-refusal", "post", "digest", "request-confirm", "request-reply", "owner-forward", "calendar",
-    "refusal", "moderation-summary", "signin", "bounce-notice",
+    "refusal", "moderation-summary", "signin", "bounce-notice", "receipt-reviewed", "moderation-review",
 }  # fmt: skip
 MEMBERS_ONLY = """
 [[spaces]]
@@ -49,6 +49,12 @@ slug = "members-only"
 title = "Members only"
 posting = "members"
 moderators = ["mia@un.example"]
+
+[[spaces]]
+slug = "reviewed"
+title = "UNECE GCM Regional Review"  # the hostile title too
+moderators = ["mia@un.example", "ivana@un.example"]
+review = { approvals = 2 }
 """
 TITLES = [
     "Revue régionale : migrations, Genève",
@@ -111,6 +117,9 @@ class Scenario:
         self.deliver(reply(notice, MIA, "approve", f"a{n}@un.example")[1], self.reply_to(notice), MIA)
         self.mail(f"bo{n}@ngo.example", "Bo", "subscribe daily", f"{SLUG}-request@{DOMAIN}")
         self.mail(f"bo{n}@ngo.example", "Bo", "status", f"{SLUG}-request@{DOMAIN}")
+        reviewed = self.mail(f"rv{n}@ngo.example", name, subject, f"reviewed@{DOMAIN}")  # issue 16
+        notice = self.notice(MIA, reviewed)
+        self.deliver(reply(notice, MIA, "approve", f"r{n}@un.example")[1], self.reply_to(notice), MIA)
         self.mail("ana@ngo.example", name, subject, f"{SLUG}-owner@{DOMAIN}")
         self.mail(f"late{n}@ngo.example", name, subject, f"closed-space@{DOMAIN}")
         self.mail(f"out{n}@ngo.example", name, subject, f"members-only@{DOMAIN}")
@@ -186,7 +195,7 @@ def test_every_kind_reads_back_exactly(scenario, name, subject):
             assert sender.addr_spec.endswith("@" + DOMAIN), kind
             shown = str(message["Subject"])
             if kind in ("hold-notice", "receipt-received", "receipt-published", "owner-forward", "refusal",
-                        "calendar"):  # fmt: skip
+                        "calendar", "receipt-reviewed"):  # fmt: skip
                 assert subject[:300] in shown, (kind, subject, shown)  # a Subject is cut at 400 characters
             if kind == "post":
                 if name:

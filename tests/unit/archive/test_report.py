@@ -127,6 +127,10 @@ def test_every_count_matches_the_database(space):
     assert report.moderation["rejected"] == sum(p.status == "rejected" for p in posts)
     waits = [(p.decided_at - p.received_at).total_seconds() / 3600 for p in posts if p.decided_at]
     assert report.moderation["median_hours_to_decision"] == round(statistics.median(waits), 1)
+    times = [(p.published_at - p.received_at).total_seconds() / 3600 for p in published]
+    assert report.moderation["median_hours_to_publication"] == round(statistics.median(times), 1)
+    reviews = report.moderation["reviews_per_moderator"]  # issue 16: every decision was mia's review
+    assert reviews == {"mia@un.example": {"approve": len(published), "reject": report.moderation["rejected"]}}
 
 
 def test_a_phase_has_only_its_questions(space):
