@@ -82,7 +82,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
 
     HTML templates are autoescaped; text mail templates are not (they are never HTML).
     `{% trans %}`, `_()`, `ngettext` and `pgettext` read the language's catalog; the filters
-    date, datetime and number write as that language does (Babel, CLDR).
+    date, datetime, number, size and language_name write as that language does (Babel, CLDR).
     """
     loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("templates", ".")]
     if override_dir is not None:
@@ -108,6 +108,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
         span=lambda first, last: dates.span(first, last, language),
         number=lambda value: dates.number(value, language),
         size=lambda value: dates.size(value, language),
+        language_name=lambda code: dates.language_name(code, language),
     )
     env.globals.update(lang=language, direction=direction(language))
     return env

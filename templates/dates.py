@@ -1,4 +1,4 @@
-"""Dates, numbers and sizes as readers of each language write them (Babel's CLDR data); times are UTC."""
+"""Dates, numbers, sizes and language names as each language writes them (Babel, CLDR); times are UTC."""
 
 from __future__ import annotations
 
@@ -69,3 +69,8 @@ def size(count: int, language: str) -> str:
         if count >= scale:
             return format_unit(round(count / scale, 1), unit, "short", locale=locale(language))
     return format_unit(count, "digital-byte", "short", locale=locale(language))
+
+
+def language_name(code: str, language: str) -> str:
+    """A language's name as the reader's language writes it (fr: English -> anglais), else the code."""
+    return locale(language).languages.get(code.replace("-", "_").split("_")[0]) or code

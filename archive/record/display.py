@@ -80,7 +80,9 @@ def text_to_html(text: str) -> str:
     """Escaped text with links made clickable and runs of quoted lines folded into <details>."""
     blocks: list[str] = []
     quoted: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    # Blank lines at the end (most mail has some) would show as empty lines under the text, which
+    # is shown with its line breaks kept (white-space: pre-wrap).
+    for line in text.replace("\r\n", "\n").rstrip().split("\n"):
         if line.lstrip().startswith(">"):
             quoted.append(line)
             continue

@@ -121,6 +121,12 @@ def organisations_of(session: Session, space_id: int, addresses: set[str]) -> di
     return dict(session.exec(query).all())
 
 
+def organisations_shown(session: Session, space_id: int, posts: list[Post]) -> dict[str, str]:
+    """Sender address -> the organisation a post card shows beside the name (as organisation())."""
+    known = organisations_of(session, space_id, {p.from_addr for p in posts})
+    return {p.from_addr: organisation(p.from_addr, known) for p in posts}
+
+
 def organisation(address: str, known: dict[str, str]) -> str:
     """A member's own organisation, else the domain of the address (what a reader can tell)."""
     return known.get(address) or address.partition("@")[2]

@@ -101,7 +101,9 @@ class SpacePlan:
         self.size = settings.web.page_size
         config = settings.space(space.slug)
         row = (space.slug, space.title, space.visibility, space.languages, space.opens, space.closes)
-        self.key = fingerprint(made, row, repr(config), self._questions())
+        # Members' organisations: every post card shows its sender's (thread_list.organisations_shown).
+        self.organisations = self._organisations()
+        self.key = fingerprint(made, row, repr(config), self._questions(), self.organisations)
         query = select(*MARKED).where(Post.space_id == space.id, Post.status == reading.PUBLISHED)
         self.posts = session.connection().execute(query.order_by(Post.id)).all()
         marks = {p[0]: _mark(p) for p in self.posts}
@@ -131,7 +133,7 @@ class SpacePlan:
         members = defaultdict(list)
         for post in self.posts:
             members[post.question_id].append(post)
-        listed = fingerprint(self._organisations(), self.settings.smtp.max_message_bytes)
+        listed = fingerprint(self.organisations, self.settings.smtp.max_message_bytes)
         for question in reading.questions(self.session, self.space.id):
             posts, base = members[question.id], f"/{self.slug}/q/{question.number}/"
             here = taking_part(self.settings, self.space, question, utcnow()).moment
@@ -150,7 +152,7 @@ class SpacePlan:
                 entries[base + "question.mbox.gz"] = Entry("mbox", self.slug, key, whole)
 
     def _organisations(self) -> list:
-        """The organisations members gave, which the thread lists show beside a starter's name."""
+        """The organisations members gave, which thread lists and post cards show beside a name."""
         query = select(Member.address, Member.organisation).where(
             Member.space_id == self.space.id, Member.organisation != ""
         )

@@ -100,11 +100,13 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
     by_id = {p.id: p for p in posts}
     roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
     parents = page.parents(posts, {**by_id, **roots})
+    organisations = thread_list.organisations_shown(page.session, page.space.id, posts)  # one read a batch
     for post in posts:
         root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
         one = {post.id: parents[post.id]} if post.id in parents else {}
         asked = page.question(post.question_id)
         values = {"parents": one, "root": root, "question": asked, "reply_address": page.reply_address(asked)}
+        values["organisations"] = organisations
         yield post.id, page.render(page.urls[post.id], "message.html", post=post, **values)
 
 
@@ -117,6 +119,8 @@ def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
     firsts = thread_list.first_posts(
         page.session, page.space.id, {t for pair in around.values() for t in pair if t}
     )
+    everyone = [p for posts in members.values() for p in posts]
+    organisations = thread_list.organisations_shown(page.session, page.space.id, everyone)  # one read a batch
     for root in heads:
         posts = members[root.thread_id]
         nodes = flatten(build_threads(posts))
@@ -129,6 +133,7 @@ def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
             "before": before,
             "after": after,
             "reply_address": page.reply_address(asked),
+            "organisations": organisations,
         }
         yield (
             root.id,
