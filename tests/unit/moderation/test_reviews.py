@@ -211,16 +211,16 @@ def test_holds_json_shows_the_review(flow):
     assert [d["action"] for d in hold["decisions"]] == ["review"]
 
 
-def test_two_approvals_at_once_publish_once_and_keep_both_reviews(tmp_path, database):
+def test_two_approvals_at_once_publish_once_and_keep_both_reviews(tmp_path, postgres_url):
     """Both transactions read the held post before either counts its review: without the row lock each
-    saw one approval of two, and the post stayed held with both (issue 16)."""
+    saw one approval of two, and the post stayed held with both (issue 16). PostgreSQL only: SQLite
+    serializes writers itself (BEGIN IMMEDIATE), so nothing runs at once there."""
     import threading
 
     from moderation.models import Decision
+    from tests.conftest import fresh_postgres_database
 
-    if not database:
-        pytest.skip("SQLite serializes writers itself (BEGIN IMMEDIATE): nothing runs at once")
-    flow = Flow(tmp_path, database)
+    flow = Flow(tmp_path, fresh_postgres_database(postgres_url))
     both_read = threading.Barrier(2, timeout=20)
     results = {}
 
