@@ -100,11 +100,14 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
     by_id = {p.id: p for p in posts}
     roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
     parents = page.parents(posts, {**by_id, **roots})
+    translated = page.translations(posts)
     for post in posts:
         root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
         one = {post.id: parents[post.id]} if post.id in parents else {}
         asked = page.question(post.question_id)
-        values = {"parents": one, "root": root, "question": asked, "reply_address": page.reply_address(asked)}
+        mine = {post.id: translated[post.id]} if post.id in translated else {}
+        values = {"parents": one, "root": root, "question": asked, "reply_address": page.reply_address(asked),
+                  "translations": mine}  # fmt: skip
         yield post.id, page.render(page.urls[post.id], "message.html", post=post, **values)
 
 
@@ -129,6 +132,7 @@ def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
             "before": before,
             "after": after,
             "reply_address": page.reply_address(asked),
+            "translations": page.translations(shown),
         }
         yield (
             root.id,
