@@ -164,7 +164,9 @@ def test_a_translation_rewrites_the_pages_that_show_it_as_the_app_shows_them(arc
     before = files(site)
     with session_scope(archive.engine) as session:
         post = session.exec(select(Post).where(Post.message_id == "m102@ngo.example")).one()
-        save_translation(session, post, "en", "In English, by the moderators.", "mia@un.example", post.received_at)
+        save_translation(
+            session, post, "en", "In English, by the moderators.", "mia@un.example", post.received_at
+        )
     report = export(archive.settings, archive.engine, site, jobs=1)
     _assert_as_fresh(archive, site, tmp_path / "fresh", before, report)
     page = (site / "unece-review" / "message" / message_hash("m102@ngo.example") / "index.html").read_text()

@@ -21,13 +21,13 @@ from tests.moderation_helpers import decide
 
 NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
 ROOT = (
-    "From: Ana <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <root@x>\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n\r\nCity-level one-stop shops for migrant workers.\r\n"
-).encode()
+    b"From: Ana <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <root@x>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nCity-level one-stop shops for migrant workers.\r\n"
+)
 REPLY = (
-    "From: Bo <bo@org.example>\r\nSubject: Re: Our practice\r\nMessage-ID: <reply@x>\r\n"
-    "In-Reply-To: <root@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAgreed, and cheaper.\r\n"
-).encode()
+    b"From: Bo <bo@org.example>\r\nSubject: Re: Our practice\r\nMessage-ID: <reply@x>\r\n"
+    b"In-Reply-To: <root@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAgreed, and cheaper.\r\n"
+)
 FRENCH = "Des guichets uniques <b>municipaux</b> pour les travailleurs migrants.\n> cité"
 
 
@@ -79,8 +79,9 @@ def test_each_post_of_a_thread_page_gets_its_own_translation_and_mark(client):
     html = page(client, f"/unece-review/thread/{message_hash('root@x')}/", "fr")
     root, answer = _article(html, "root@x"), _article(html, "reply@x")
     assert "Des guichets uniques" in root and "Agreed, and cheaper." in answer
-    assert "D&#x27;accord." in answer and ("Traduction automatique" in answer or "Machine translation" in answer)
-    assert ("Machine translation" in root) is False and ("Traduction automatique" in root) is False
+    machine = ("Machine translation", "Traduction automatique")  # English until the catalog has it
+    assert "D&#x27;accord." in answer and any(mark in answer for mark in machine)
+    assert not any(mark in root for mark in machine)
 
 
 def test_feeds_and_raw_keep_the_original(client):

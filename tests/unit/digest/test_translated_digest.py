@@ -20,9 +20,9 @@ from tests.moderation_helpers import decide, outbox, parse
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 POST = (
-    "From: Ana <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <p1@x>\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n\r\nCity-level one-stop shops for migrant workers.\r\n"
-).encode()
+    b"From: Ana <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <p1@x>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nCity-level one-stop shops for migrant workers.\r\n"
+)
 FRENCH = "Des guichets uniques dans les villes pour les travailleurs migrants."
 
 

@@ -68,10 +68,9 @@ def test_translate_reads_the_language_and_edits_block_or_leaves_the_text_to_a_fi
         (Verb.APPROVE, "", ""),
     ]
     attached = read_commands("Re: Held", "translate 12 es\napprove")  # in a summary: the post's number
-    assert [(c.verb, c.post_id, c.language, c.text) for c in attached.commands][0] == (
-        Verb.TRANSLATE, 12, "es", ""
-    )  # fmt: skip
-    assert len(attached.commands) == 2
+    first, second = attached.commands
+    assert (first.verb, first.post_id, first.language, first.text) == (Verb.TRANSLATE, 12, "es", "")
+    assert second.verb == Verb.APPROVE
     for wrong in ("translate", "translate French please", "translate f"):
         assert read_commands("Re: Held", wrong).problems[0].why == Why.TRANSLATE_FORM
 
