@@ -55,14 +55,17 @@ def translations_in(session: Session, post_ids: Iterable[int], language: str) ->
     return {row.post_id: row for row in session.exec(query)}
 
 
-def all_translations(session: Session, post_ids: Iterable[int]) -> dict[int, dict[str, Translation]]:
-    """post id -> language -> translation, for the report."""
-    ids = list(set(post_ids))
+def space_translations(session: Session, space_id: int) -> dict[int, dict[str, Translation]]:
+    """post id -> language -> translation, for every post of the space that has one (the report)."""
+    query = (
+        select(Translation)
+        .join(Post, col(Post.id) == col(Translation.post_id))
+        .where(Post.space_id == space_id)
+        .order_by(Translation.post_id, Translation.language)
+    )
     found: dict[int, dict[str, Translation]] = defaultdict(dict)
-    if ids:
-        query = select(Translation).where(col(Translation.post_id).in_(ids)).order_by(Translation.language)
-        for row in session.exec(query):
-            found[row.post_id][row.language] = row
+    for row in session.exec(query):
+        found[row.post_id][row.language] = row
     return dict(found)
 
 
