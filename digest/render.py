@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from archive.record.display import collapse_quotes, mail_html
+from archive.record.display import collapse_quotes, mail_html, text_mail_html
 from archive.record.mailing import Mailing
 from archive.record.models import Post, Question, Space
 from archive.record.outgoing import Letter
 from archive.record.spaces import title_in
+from archive.record.translations import translations_in
 from archive.record.urls import attachment_url, post_url, reply_mailto
 from config.calendar import moment
 from digest.headers import list_headers, unsubscribe_mark
@@ -93,6 +94,26 @@ def split(posts: list[Post], max_bytes: int) -> list[list[Post]]:
     return parts
 
 
+def _body_text(post: Post, translated: dict, words) -> str:
+    """The digest carries the posts a reply quotes: each post's own words, its quotes folded; where
+    the moderators translated a post into the digest's language, their translation (the original is
+    linked beside it)."""
+    return collapse_quotes(translated[post.id].text if post.id in translated else post.body_text, words)
+
+
+def _body_html(post: Post, translated: dict, words) -> Markup:
+    """_body_text for the HTML part: sanitized at publication, or escaped here."""
+    if post.id in translated:
+        return Markup(text_mail_html(translated[post.id].text, words))
+    return Markup(mail_html(post, words))
+
+
+def _translations(session: Session, posts: list[Post], language: str) -> dict:
+    """The posts' translations into the digest's language (none for a post written in it)."""
+    found = translations_in(session, [p.id for p in posts], language)
+    return {p.id: found[p.id] for p in posts if p.id in found and p.language != language}
+
+
 def _phase_line(mail: Mailing, space: Space, language: str) -> str:
     """Where the consultation stands, for the digest's first lines: the open or the next phase."""
     config = mail.settings.space(space.slug)
@@ -121,6 +142,7 @@ def _render(
 ) -> tuple[str, str, str]:
     base = mail.settings.site.base_url
     words = mail.words(language)
+    translated = _translations(session, posts, language)
     values = {
         "space": space,
         "sections": sections(mail, session, space, posts, language),
@@ -128,9 +150,9 @@ def _render(
         "url": lambda post: post_url(base, space.slug, post.message_id),
         "reply": lambda post: reply_link(mail, space, post),
         "attachment_url": lambda post, index: attachment_url(base, space.slug, post, index),
-        # The digest carries the posts a reply quotes: each post's own words, its quotes folded.
-        "body_text": lambda post: collapse_quotes(post.body_text, words),
-        "body_html": lambda post: Markup(mail_html(post, words)),  # sanitized at publication, or escaped here
+        "translation": lambda post: translated.get(post.id),
+        "body_text": lambda post: _body_text(post, translated, words),
+        "body_html": lambda post: _body_html(post, translated, words),
         "closes": long_date(space.closes, language) if space.closes and space.closes > mail.now else "",
         "phase": _phase_line(mail, space, language),
         "title": title_in(mail.settings, space, language),

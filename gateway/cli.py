@@ -23,6 +23,7 @@ from gateway import (
     moderate_cli,
     reply_cli,
     summary_cli,
+    translate_cli,
     trusted_cli,
 )
 from gateway.cli_options import (
@@ -54,6 +55,7 @@ app.add_typer(summary_cli.app, name="summary")
 app.add_typer(trusted_cli.app, name="trusted")
 app.command("deliver")(deliver_cli.deliver)  # also run alone by gateway.entry, light
 app.command("reply")(reply_cli.reply)
+app.command("translate")(translate_cli.translate)
 
 
 @app.command()

@@ -22,6 +22,7 @@ class Verb(StrEnum):
     DISCARD = "discard"
     MOVE = "move"
     EDIT = "edit"
+    TRANSLATE = "translate"
     HELP = "help"
 
 
@@ -31,6 +32,10 @@ class Why(StrEnum):
     APPROVE_WORDS = N_("approve takes no words other than 'trust'")
     MOVE_FORM = N_("write move qN, e.g. move q2")
     EDIT_BLOCK = N_("edit needs the new text between ---begin--- and ---end---")
+    TRANSLATE_FORM = N_(
+        "write translate and the language, e.g. translate fr, then the text between ---begin--- and "
+        "---end---, or attach it as a .txt or .docx file"
+    )
     NOT_A_COMMAND = N_("not a command")
 
 
@@ -43,6 +48,7 @@ def verb_words(words: NullTranslations) -> dict[str, str]:
         "discard": words.pgettext("command", "discard"),
         "move": words.pgettext("command", "move"),
         "edit": words.pgettext("command", "edit"),
+        "translate": words.pgettext("command", "translate"),
         "help": words.pgettext("command", "help"),
     }
 
@@ -54,7 +60,8 @@ class Command:
     reason: str = ""  # reject
     question: int | None = None  # move
     trust: bool = False  # approve trust
-    text: str = ""  # edit
+    text: str = ""  # edit, translate (empty: the translation may be attached)
+    language: str = ""  # translate
 
 
 @dataclass(frozen=True)
@@ -113,19 +120,45 @@ def _read_line(line: str, following: list[str], reading: Reading, table: dict[st
         reading.commands.append(Command(Verb.MOVE, post_id, question=int(target.lstrip("q"))))
     elif verb == Verb.EDIT:
         return _read_edit(line, post_id, following, reading)
+    elif verb == Verb.TRANSLATE:
+        return _read_translate(line, post_id, args, following, reading)
     else:
         return _problem(reading, line, Why.NOT_A_COMMAND)
     return 0
 
 
 def _read_edit(line: str, post_id: int | None, following: list[str], reading: Reading) -> int:
+    found = _block(following)
+    if found is None:
+        return _problem(reading, line, Why.EDIT_BLOCK)
+    text, used = found
+    reading.commands.append(Command(Verb.EDIT, post_id, text=text))
+    return used
+
+
+def _read_translate(
+    line: str, post_id: int | None, args: list[str], following: list[str], reading: Reading
+) -> int:
+    """translate LANG, then its text as edit's block; without a block the text may be attached
+    (moderation.replies reads it), so the following lines are read as commands again."""
+    if len(args) != 1 or not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", args[0]):
+        return _problem(reading, line, Why.TRANSLATE_FORM)
+    language = args[0].replace("_", "-").lower()
+    starts_block = next((f for f in following if f), "").lower() == BEGIN
+    found = _block(following) if starts_block else None
+    text, used = found if found is not None else ("", 0)
+    reading.commands.append(Command(Verb.TRANSLATE, post_id, text=text, language=language))
+    return used
+
+
+def _block(following: list[str]) -> tuple[str, int] | None:
+    """The text between ---begin--- and ---end--- and how many lines it took, or None."""
     lowered = [f.lower() for f in following]
     if BEGIN not in lowered or END not in lowered[lowered.index(BEGIN) :]:
-        return _problem(reading, line, Why.EDIT_BLOCK)
+        return None
     start = lowered.index(BEGIN)
     end = start + lowered[start:].index(END)
-    reading.commands.append(Command(Verb.EDIT, post_id, text="\n".join(following[start + 1 : end]).strip()))
-    return end + 1
+    return "\n".join(following[start + 1 : end]).strip(), end + 1
 
 
 def _problem(reading: Reading, line: str, why: Why) -> int:

@@ -30,6 +30,7 @@ from moderation.reviews import (
     reviews_of,
     state_of,
 )
+from moderation.translating import translate
 from moderation.trust import trust, untrust
 
 FINAL = {
@@ -59,6 +60,8 @@ def apply(mod: Moderation, session: Session, post: Post, command: Command, actor
         return _move(session, post, command.question, actor, mod)
     if command.verb == Verb.EDIT:
         return _edit(session, post, command.text, actor, mod)
+    if command.verb == Verb.TRANSLATE:
+        return translate(mod, session, post, command.language, command.text, actor.address, actor.source)
     return Result(Outcome.NOT_APPLICABLE, post.id, verb=command.verb)
 
 

@@ -23,9 +23,20 @@ class Outcome(StrEnum):
     TOO_LATE = "too late by mail"
     REVIEWED = "reviewed"  # one moderator's review recorded; the post stays held (issue 16)
     ALREADY_REVIEWED = "already reviewed"  # this moderator reviewed it before; nothing changed
+    TRANSLATED = "translated"  # a translation kept beside the original (issue 16)
+    EMPTY_TRANSLATION = "empty translation"
+    UNKNOWN_LANGUAGE = "unknown language"  # not one of the site's languages
+    UNREADABLE_FILE = "unreadable file"  # an attached translation we cannot read
 
 
-CHANGES = {Outcome.DECIDED, Outcome.MOVED, Outcome.EDITED, Outcome.UNTRUSTED, Outcome.REVIEWED}
+CHANGES = {
+    Outcome.DECIDED,
+    Outcome.MOVED,
+    Outcome.EDITED,
+    Outcome.UNTRUSTED,
+    Outcome.REVIEWED,
+    Outcome.TRANSLATED,
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,10 @@ class Result:
     target: int | None = None  # another post's notice: the post it is about
     done: int = 0  # reviewed: approvals (or rejections) so far
     needed: int = 0  # reviewed: approvals (or rejections) that decide the post
+    language: str = ""  # translated, unknown language
+    languages: tuple[str, ...] = ()  # unknown language: the site's
+    replaced: bool = False  # translated: an earlier translation into that language is replaced
+    filename: str = ""  # translated from an attached file, unreadable file
 
     @property
     def changed(self) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from archive.record.members import moderators_of
 from archive.record.models import Post, Space
-from archive.record.parsing import ParsedMessage
+from archive.record.parsing import Attachment, ParsedMessage
 from archive.record.store import command_seen, record_command
+from archive.record.textfiles import Unreadable, file_text, takes
 from config.errors import N_, Refusal
 from config.tokens import Claims, InvalidToken, check_token, peek
 from moderation.authenticity import authenticate
@@ -100,16 +103,31 @@ def _run_commands(
     reading = read_commands(message.subject, message.body_text, message.body_html)
     actor = Actor(message.from_addr, f"email <{message.message_id}>")
     results: list[Result] = []
+    files = [a for a in message.attachments if takes(a.filename)]
     for command in reading.commands:
         if command.verb == Verb.HELP:
             continue
         post = _post_for(session, command, claims, target, space)
-        results.append(post if isinstance(post, Result) else apply(mod, session, post, command, actor))
+        done = post if isinstance(post, Result) else _carry_out(mod, session, post, command, actor, files)
+        results.append(done)
     asked_help = any(c.verb == Verb.HELP for c in reading.commands)
     queue_results(
         mod, session, message.from_addr, results, reading, asked_help, message.message_id, space.slug, token
     )
     return "; ".join(describe(r) for r in results) or ("help sent" if asked_help else "no command found")
+
+
+def _carry_out(
+    mod: Moderation, session: Session, post: Post, command: Command, actor: Actor, files: list[Attachment]
+) -> Result:
+    """apply(), where `translate LANG` with no text below it takes the reply's next .txt or .docx file."""
+    if command.verb == Verb.TRANSLATE and not command.text and files:
+        file = files.pop(0)
+        try:
+            command = replace(command, text=file_text(file.filename, file.data))
+        except Unreadable:
+            return Result(Outcome.UNREADABLE_FILE, post.id, post.subject, filename=file.filename)
+    return apply(mod, session, post, command, actor)
 
 
 def _post_for(

@@ -27,7 +27,8 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
     values = {"id": result.post_id, "subject": result.subject[:60], "by": result.by,
               "question": result.question, "chars": result.chars, "address": result.address,
               "verb": result.verb, "target": result.target, "status": past(result.status, words),
-              "done": result.done, "needed": result.needed,
+              "done": result.done, "needed": result.needed, "language": result.language,
+              "languages": ", ".join(result.languages), "file": result.filename,
               "when": date_and_time(result.at, language) if result.at else ""}  # fmt: skip
     match result.outcome:
         case Outcome.DECIDED if result.trusted:
@@ -65,6 +66,35 @@ def describe(result: Result, words: NullTranslations = ENGLISH, language: str = 
         case Outcome.EMPTY_EDIT:
             text = words.gettext(
                 "#%(id)s: the edit between ---begin--- and ---end--- was empty; nothing changed"
+            )
+        case Outcome.TRANSLATED if result.replaced:
+            text = words.ngettext(
+                "#%(id)s: translation into %(language)s replaced (%(chars)s character); shown beside the "
+                "original",
+                "#%(id)s: translation into %(language)s replaced (%(chars)s characters); shown beside the "
+                "original",
+                result.chars,
+            )
+        case Outcome.TRANSLATED:
+            text = words.ngettext(
+                "#%(id)s: translation into %(language)s kept (%(chars)s character); shown beside the "
+                "original",
+                "#%(id)s: translation into %(language)s kept (%(chars)s characters); shown beside the "
+                "original",
+                result.chars,
+            )
+        case Outcome.EMPTY_TRANSLATION:
+            text = words.gettext(
+                "#%(id)s: no translation found: write it between ---begin--- and ---end---, or attach it "
+                "as a .txt or .docx file; nothing changed"
+            )
+        case Outcome.UNKNOWN_LANGUAGE:
+            text = words.gettext(
+                "#%(id)s: %(language)s is not one of this site's languages (%(languages)s); nothing changed"
+            )
+        case Outcome.UNREADABLE_FILE:
+            text = words.gettext(
+                "#%(id)s: could not read %(file)s as text: attach a .txt or .docx file; nothing changed"
             )
         case Outcome.UNTRUSTED:
             text = words.gettext("%(address)s's posts are held for moderation again")

@@ -158,7 +158,12 @@ def mail_html(post, words: NullTranslations | None = None) -> str:
     one marker in the reader's language instead (collapse_quotes)."""
     if not post.body_text.strip():
         return post.display_html or sanitize_html(post.body_html or "")
-    text = collapse_quotes(post.body_text, words) if words is not None else post.body_text
+    return text_mail_html(post.body_text, words)
+
+
+def text_mail_html(text: str, words: NullTranslations | None = None) -> str:
+    """mail_html for a text (a post's, or its translation's)."""
+    text = collapse_quotes(text, words) if words is not None else text
     blocks, quoted = [], []
     for line in [*text.replace("\r\n", "\n").strip("\n").split("\n"), None]:
         if line is not None and line.lstrip().startswith(">"):

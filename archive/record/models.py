@@ -1,4 +1,4 @@
-"""Database tables of the record: spaces, questions, posts and the outgoing-mail queue."""
+"""Database tables of the record: spaces, questions, posts, their translations and the outgoing-mail queue."""
 
 from __future__ import annotations
 
@@ -120,6 +120,21 @@ class Review(SQLModel, table=True):
     moderator: str = Field(max_length=320)
     verdict: str = Field(max_length=16)  # approve, reject
     at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Translation(SQLModel, table=True):
+    """A post's text in another language, shown beside the original (issue 16): one per post and
+    language, a moderator's replacing any earlier one; a machine's never replaces a moderator's."""
+
+    __table_args__ = (UniqueConstraint("post_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    language: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    by: str = Field(max_length=320)  # the moderator's address, the operator, or the provider's name
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    machine: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Member(SQLModel, table=True):

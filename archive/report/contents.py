@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from archive.record.models import Member, Post, PostStatus, Question, Review, Space
 from archive.record.replytext import html_to_text
+from archive.record.translations import space_translations
 from archive.record.urls import post_url
 from config import Settings
 from config.calendar import PhaseConfig
@@ -36,6 +37,7 @@ class Contribution:
     text: str
     url: str
     attachments: list[dict] = field(default_factory=list)  # filename, size, url
+    translations: dict[str, dict] = field(default_factory=dict)  # language -> text, by, machine
 
 
 @dataclass
@@ -75,10 +77,16 @@ def build_report(
     by_id = {q.id: q.number for q in questions.values()}
     organisations = _directory(session, space.id)
     contributions, posts = [], _published(session, space.id)
+    translated = space_translations(session, space.id)
     for post in posts:
         number = by_id.get(post.question_id)
         if numbers is None or number in numbers:
-            contributions.append(_contribution(settings, slug, post, number, organisations))
+            contribution = _contribution(settings, slug, post, number, organisations)
+            contribution.translations = {
+                language: {"text": t.text, "by": t.by, "machine": t.machine}
+                for language, t in translated.get(post.id, {}).items()
+            }
+            contributions.append(contribution)
         progress(1)
     if not contributions:
         scope = f"phase {phase.number} of {slug!r}" if phase else repr(slug)
@@ -114,6 +122,7 @@ _CONTRIBUTIONS = (Post.status == PostStatus.PUBLISHED, col(Post.is_summary).is_(
 
 
 _READ = (
+    Post.id,
     Post.question_id,
     Post.message_id,
     Post.from_name,

@@ -39,13 +39,17 @@ def render_report(report: Report, fmt: str, templates: jinja2.Environment) -> st
 
 
 def _csv(report: Report) -> str:
+    """A row per contribution; then, for each language some contribution was translated into, the
+    translation and who made it ("machine:NAME" for a machine's): text_fr, text_fr_by."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    languages = sorted({language for c in report.contributions for language in c.translations})
+    writer.writerow([*CSV_COLUMNS, *(f"text_{x}{part}" for x in languages for part in ("", "_by"))])
     for c in report.contributions:
         files = " ".join(a["url"] for a in c.attachments)
         row = [c.question or "", c.author, c.address, c.organisation, c.date, c.language, c.subject, c.text]
-        writer.writerow([*map(_inert, row), files])
+        translated = [c.translations.get(x, {}).get(part, "") for x in languages for part in ("text", "by")]
+        writer.writerow([*map(_inert, row), files, *map(_inert, translated)])
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from archive.record import reading, thread_list
 from archive.record.models import Question
+from archive.record.translations import translations_in
 from archive.record.visibility import readable_spaces
 from archive.web.context import Archive, archive_of, question_of
 from archive.web.headers import SAFE_HEADERS
@@ -81,15 +82,17 @@ def thread(request: Request) -> Response:
         posts = [node.post for node, _ in nodes if node.post]
         asked = session.get(Question, post.question_id) if post.question_id else None
         before, after = thread_list.neighbours(session, row.id, post.question_id, post.thread_id or post.id)
+        language = archive.language(request, row.languages)
         return archive.render(
             request,
             "thread.html",
-            archive.language(request, row.languages),
+            language,
             space=row,
             root=post,
             nodes=nodes,
             parents=reading.parents_of(session, posts),
             organisations=thread_list.organisations_shown(session, row.id, posts),
+            translations=translations_in(session, [p.id for p in posts], language),
             question=asked,
             before=before,
             after=after,
@@ -102,14 +105,16 @@ def message(request: Request) -> Response:
     with session_scope(archive.engine) as session:
         row, post = archive.post_of(session, request)
         asked = session.get(Question, post.question_id) if post.question_id else None
+        language = archive.language(request, row.languages)
         return archive.render(
             request,
             "message.html",
-            archive.language(request, row.languages),
+            language,
             space=row,
             post=post,
             parents=reading.parents_of(session, [post]),
             organisations=thread_list.organisations_shown(session, row.id, [post]),
+            translations=translations_in(session, [post.id], language),
             root=reading.thread_root(session, post),
             question=asked,
             reply_address=archive.reply_address(row, asked),

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from archive.record import reading
-from archive.record.display import quotes_in
+from archive.record.display import quotes_in, text_to_html
 from archive.record.models import Post, Question, Space
 from archive.record.spaces import title_in
 from archive.record.urls import attachment_path, message_hash, reply_mailto
@@ -57,6 +57,7 @@ class Archive:
         env.globals.update(self.globals)
         words = translations(language, self.settings.templates_path)
         env.filters["quotes_in_language"] = lambda display_html: quotes_in(display_html or "", words)
+        env.filters["text_as_html"] = text_to_html  # a translation's text, escaped as a text post's
         return env
 
     def said(self, reason: str, language: str) -> str:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 
 from archive.record import reading
 from archive.record.models import Post, Question, Space
+from archive.record.translations import translations_in
 from archive.web.context import Archive
 from archive.web.taking_part import TakingPart, taking_part
 from config.database import utcnow
@@ -53,6 +54,10 @@ class Context:
     def posts(self, *where) -> list:
         query = select(*SHOWN).where(Post.space_id == self.space.id, Post.status == PUBLISHED, *where)
         return list(self.session.connection().execute(query))
+
+    def translations(self, posts: list) -> dict:
+        """The posts' translations into the batch's language, as the pages show them."""
+        return translations_in(self.session, [p.id for p in posts], self.language)
 
     def parents(self, posts: list, known: dict[int, object]) -> dict[int, object]:
         """reading.parents_of for a batch: each post's published parent, from `known` or read."""

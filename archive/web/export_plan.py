@@ -2,8 +2,8 @@
 its content is made from, so a second export renders only what changed (issue 12).
 
 A post's mark covers what any page shows of it that can change after it is published (a moderator's
-edit, a move to another question, a late parent's adoption); its Message-ID, sender, subject, date
-and attachments never change. A page's fingerprint combines the marks of the posts it shows (and
+edit or translation, a move to another question, a late parent's adoption); its Message-ID, sender,
+subject, date and attachments never change. A page's fingerprint combines the marks of the posts it shows (and
 their parents'), its space's and question's rows, and the generation: hubmail's version, its
 templates and code, and the settings pages depend on. Pages that show the time of day (the site
 index, a space's front page) are rendered every time and written only if their bytes differ.
@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from archive.record import reading
 from archive.record.models import Member, Post, Space
+from archive.record.translations import translation_marks
 from archive.record.urls import attachment_path, message_hash
 from archive.record.visibility import ANONYMOUS, gives_raw_mail, readable_spaces
 from archive.web.taking_part import taking_part
@@ -106,7 +107,8 @@ class SpacePlan:
         self.key = fingerprint(made, row, repr(config), self._questions(), self.organisations)
         query = select(*MARKED).where(Post.space_id == space.id, Post.status == reading.PUBLISHED)
         self.posts = session.connection().execute(query.order_by(Post.id)).all()
-        marks = {p[0]: _mark(p) for p in self.posts}
+        translated = translation_marks(session, space.id)  # a translation shows on the post's pages
+        marks = {p[0]: _mark(p) ^ translated.get(p[0], 0) for p in self.posts}
         # A post as a page shows it: itself and its parent's name ("in reply to").
         self.shown = {p[0]: (marks[p[0]] * 1_000_003 + marks.get(p[4], 0)) & MASK for p in self.posts}
         self.threads: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # thread -> [posts, sum]

@@ -101,12 +101,14 @@ def messages(page: Context, ids: list[int]) -> Iterable[tuple]:
     roots = {p.id: p for p in page.posts(Post.id.in_({p.thread_id for p in posts if p.thread_id}))}
     parents = page.parents(posts, {**by_id, **roots})
     organisations = thread_list.organisations_shown(page.session, page.space.id, posts)  # one read a batch
+    translated = page.translations(posts)
     for post in posts:
         root = roots.get(post.thread_id, post) if post.thread_id and post.thread_id != post.id else post
         one = {post.id: parents[post.id]} if post.id in parents else {}
         asked = page.question(post.question_id)
+        mine = {post.id: translated[post.id]} if post.id in translated else {}
         values = {"parents": one, "root": root, "question": asked, "reply_address": page.reply_address(asked)}
-        values["organisations"] = organisations
+        values |= {"organisations": organisations, "translations": mine}
         yield post.id, page.render(page.urls[post.id], "message.html", post=post, **values)
 
 
@@ -134,6 +136,7 @@ def threads(page: Context, roots: list[int]) -> Iterable[tuple]:
             "after": after,
             "reply_address": page.reply_address(asked),
             "organisations": organisations,
+            "translations": page.translations(shown),
         }
         yield (
             root.id,

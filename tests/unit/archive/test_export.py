@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from archive.record.importer import import_mbox
 from archive.record.models import Post, Question
+from archive.record.translations import save_translation
 from archive.record.urls import message_hash
 from archive.web import export as export_module
 from archive.web.app import archive_app
@@ -151,6 +152,30 @@ def test_an_edit_or_a_move_rewrites_the_pages_that_show_it(archive, tmp_path, ch
         session.exec(update(Post).where(Post.message_id == "m102@ngo.example").values(**change))
     report = export(archive.settings, archive.engine, site, jobs=1)
     _assert_as_fresh(archive, site, tmp_path / "fresh", before, report)
+
+
+def test_a_translation_rewrites_the_pages_that_show_it_as_the_app_shows_them(archive, tmp_path):
+    """The export speaks the space's first language (English here): a post written in French gets
+    its English translation on its pages, marked, the original folded below (issue 16)."""
+    with session_scope(archive.engine) as session:
+        session.exec(update(Post).where(Post.message_id == "m102@ngo.example").values(language="fr"))
+    site = tmp_path / "site"
+    export(archive.settings, archive.engine, site, jobs=1)
+    before = files(site)
+    with session_scope(archive.engine) as session:
+        post = session.exec(select(Post).where(Post.message_id == "m102@ngo.example")).one()
+        save_translation(
+            session, post, "en", "In English, by the moderators.", "mia@un.example", post.received_at
+        )
+    report = export(archive.settings, archive.engine, site, jobs=1)
+    _assert_as_fresh(archive, site, tmp_path / "fresh", before, report)
+    page = (site / "unece-review" / "message" / message_hash("m102@ngo.example") / "index.html").read_text()
+    assert "Translated by the moderators" in page and "In English, by the moderators." in page
+    assert '<details class="original">' in page
+    client = TestClient(archive_app(archive.settings, archive.engine))
+    for name, data in contents(site).items():  # and each page is what the app answers
+        if name not in LIVE_ONLY and name.endswith(".html"):
+            assert timeless(client.get(url_of(name)).content) == data, name
 
 
 def _assert_as_fresh(archive, site: Path, fresh: Path, before: dict, report) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from archive.record.members import add_member
 from archive.record.models import Post, Question
 from archive.record.spaces import space_row
+from archive.record.translations import save_translation
 from archive.report.contents import ReportError, build_report
 from archive.report.formats import render_report
 from config.database import session_scope
@@ -189,4 +190,29 @@ def test_posts_to_the_space_as_a_whole_are_reported_and_csv_cells_never_run(tmp_
     for fmt in ("md", "html"):
         rendered = render_report(report, fmt, templates)
         assert "Not addressed to a question" in rendered and "city mayors" in rendered, fmt
+    hub.engine.dispose()
+
+
+def test_translations_are_reported_beside_the_original_a_csv_column_each(tmp_path):
+    hub = open_hub(make_settings(tmp_path, database=""))
+    raw = b"From: Ana <ana@ngo.example>\r\nSubject: Shops\r\nMessage-ID: <t@x>\r\n\r\nOne-stop shops.\r\n"
+    hub.spool.put(Envelope("ana@ngo.example", ["unece-review+q1@hub.example.org"], "smtp"), raw)
+    Worker(hub.settings, hub.engine, hub.spool).process_pending()
+    with session_scope(hub.engine) as session:
+        post = session.exec(select(Post).where(Post.message_id == "t@x")).one()
+        decide(session, hub.settings, post, post.received_at)
+        save_translation(session, post, "fr", "Guichets uniques.", "mia@un.example", post.received_at)
+        save_translation(session, post, "es", "=Ventanillas", "machine:x", post.received_at, machine=True)
+        report = build_report(session, hub.settings, "unece-review")
+    templates = environment()
+    [row] = csv.DictReader(io.StringIO(render_report(report, "csv", templates)))
+    assert row["text"] == "One-stop shops." and row["text_fr"] == "Guichets uniques."
+    assert row["text_fr_by"] == "mia@un.example" and row["text_es"] == "'=Ventanillas"  # inert too
+    assert row["text_es_by"] == "machine:x"
+    [contribution] = json.loads(render_report(report, "json", templates))["contributions"]
+    assert contribution["translations"]["fr"] == {"text": "Guichets uniques.", "by": "mia@un.example",
+                                                  "machine": False}  # fmt: skip
+    html = render_report(report, "html", templates)
+    assert "translated by the moderators" in html and "machine translation" in html
+    assert "Guichets uniques." in render_report(report, "md", templates)
     hub.engine.dispose()
