@@ -65,7 +65,7 @@ def test_the_french_page_gives_the_translation_first_marked_and_the_original_fol
     assert "Traduit par les modérateurs" in post or "Translated by the moderators" in post
     assert '<details class="original">' in post[translation:original]
     assert "&lt;b&gt;municipaux&lt;/b&gt;" in post  # the moderators' text is text, escaped
-    assert '<div class="body" lang="fr">' in post and '<details class="quote">' in post
+    assert '<div class="body" lang="fr" dir="auto">' in post and '<details class="quote">' in post
     assert "<script" not in html
 
 
