@@ -13,7 +13,8 @@ from digest import pages as subscription_pages
 from gateway import observe
 from gateway.hub import Hub
 from gateway.webpost_pages import Writing
-from gateway.webproc import SPOOLED
+from gateway.webproc import QUEUED, SPOOLED
+from moderation import pages as moderation_pages
 
 
 def web_app(hub: Hub, tell: Callable[[bytes], None] = lambda what: None) -> Starlette:
@@ -33,6 +34,8 @@ def web_app(hub: Hub, tell: Callable[[bytes], None] = lambda what: None) -> Star
         *subscription_pages.ROUTES,
         # Writing on the web: /{slug}/q/{number}/write/, /{slug}/message/{digest}/reply/, /{slug}/received/.
         *Writing(hub.spool, lambda: tell(SPOOLED)).routes(),
+        # The moderators': /{slug}/moderation/.
+        *moderation_pages.routes(lambda: tell(QUEUED)),
     ]
     return make_app(Archive(hub.settings, hub.engine), routes)
 
