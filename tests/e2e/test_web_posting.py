@@ -61,12 +61,20 @@ def browser_sign_in(server: HubServer, sink: Sink, context, address: str):
     return page
 
 
+def serious_accessibility_issues(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+
+
 def test_a_post_written_on_the_web_is_held_noticed_approved_on_the_web_and_published(hub):
     server, sink = hub
     with browser() as chromium:
         author = browser_sign_in(server, sink, chromium.new_context(), AUTHOR)
         author.goto(server.web_url + "/unece-review/q/1/")
         author.click("text=Write a contribution on the web")
+        assert serious_accessibility_issues(author) == []
         author.fill("#name", "Ana Pérez")
         author.fill("#subject", SUBJECT)
         author.fill("#body", "Des guichets uniques dans chaque ville.\nПривет, 你好.")
@@ -89,6 +97,7 @@ def test_a_post_written_on_the_web_is_held_noticed_approved_on_the_web_and_publi
         moderator = browser_sign_in(server, sink, chromium.new_context(), MODERATOR)
         moderator.goto(server.web_url + "/unece-review/moderation/")
         held = moderator.locator(f"#held-{post['id']}")
+        assert serious_accessibility_issues(moderator) == []
         assert SUBJECT in held.inner_text() and "rapport é.pdf" in held.inner_text()
         assert "first post from this sender" in held.inner_text()
         before = len(sink.messages)
