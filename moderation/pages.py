@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from archive.record.attachments import blob_path
 from archive.record.members import moderators_of
 from archive.record.models import Post, PostStatus, Space
 from archive.record.reading import LIGHT_FOR_PAGES, questions
-from archive.web.context import Archive, archive_of
+from archive.web.context import Archive, NotFound, archive_of
+from archive.web.downloads import as_download
 from archive.web.headers import SAFE_HEADERS
 from config.database import session_scope, utcnow
 from config.errors import N_, Reason
@@ -38,21 +40,51 @@ def routes(queued: Callable[[], None]) -> list[Route]:
         form = await request.form() if request.method == "POST" else None
         return await run_in_threadpool(_page, request, form, queued)
 
-    # Ends in a literal no other page of a space uses: it hides no route, none hides it.
-    return [Route("/{slug}/moderation/", page, methods=["GET", "POST"])]
+    # Under a literal no other page of a space uses: they hide no route, none hides them.
+    return [
+        Route("/{slug}/moderation/", page, methods=["GET", "POST"]),
+        Route("/{slug}/moderation/{post:int}/{index:int}.bin", held_file),
+    ]
+
+
+def _moderator(archive: Archive, request: Request, session: Session) -> tuple[Space, str] | Response:
+    """The space and the signed-in moderator's address, or the answer for anyone else."""
+    space = archive.space_of(session, request)  # one the visitor may not read: as if it did not exist
+    address = archive.viewer(request, session).address
+    if address is None and request.method == "GET":
+        return RedirectResponse("/signin", status_code=303, headers=SAFE_HEADERS)
+    config = archive.settings.space(space.slug)
+    if address is None or config is None or address not in moderators_of(session, config):
+        language = archive.language(request, space.languages)
+        return _refused(archive, request, language, SIGN_IN if address is None else NOT_A_MODERATOR)
+    return space, address
+
+
+def held_file(request: Request) -> Response:
+    """A file of a post of this space, whatever its status, for its moderators only."""
+    archive = archive_of(request)
+    with session_scope(archive.engine, writes=False) as session:
+        found = _moderator(archive, request, session)
+        if isinstance(found, Response):
+            return found
+        post = session.get(Post, request.path_params["post"], options=[*LIGHT_FOR_PAGES])
+        index = request.path_params["index"]
+        if post is None or post.space_id != found[0].id or not 0 <= index < len(post.attachments):
+            raise NotFound
+        meta = post.attachments[index]
+    path = blob_path(archive.settings.data_path / "attachments", meta["sha256"])
+    if path is None:
+        raise NotFound
+    return as_download(path.read_bytes(), meta["filename"])
 
 
 def _page(request: Request, form, queued: Callable[[], None]) -> Response:
     archive = archive_of(request)
     with session_scope(archive.engine, writes=form is not None) as session:
-        space = archive.space_of(session, request)  # one the visitor may not read: as if it did not exist
-        language = archive.language(request, space.languages)
-        address = archive.viewer(request, session).address
-        if address is None and request.method == "GET":
-            return RedirectResponse("/signin", status_code=303, headers=SAFE_HEADERS)
-        config = archive.settings.space(space.slug)
-        if address is None or config is None or address not in moderators_of(session, config):
-            return _refused(archive, request, language, SIGN_IN if address is None else NOT_A_MODERATOR)
+        found = _moderator(archive, request, session)
+        if isinstance(found, Response):
+            return found
+        (space, address), language = found, archive.language(request, found[0].languages)
         done = _decide(archive, session, space, address, form, language) if form is not None else ""
         asked = questions(session, space.id)
         response = archive.render(

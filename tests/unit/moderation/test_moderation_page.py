@@ -97,3 +97,24 @@ def test_the_form_gives_the_mail_commands():
     assert command_of({"action": "reject", "reason": " off\r\ntopic "}).reason == "off topic"
     assert command_of({"action": "move", "question": "q2"}).question == 2
     assert command_of({"action": "move", "question": "two"}) is None
+
+
+def test_a_held_posts_files_are_for_its_moderators_only(hub):
+    raw = (
+        b"From: Ana <ana@ngo.example>\r\nSubject: With a report\r\nMessage-ID: <f1@ngo.example>\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nSee the report.\r\n--b\r\nContent-Type: text/html\r\n"
+        b'Content-Disposition: attachment; filename="report.html"\r\n\r\n'
+        b"<script>alert(1)</script>\r\n--b--\r\n"
+    )
+    hub.spool.put(Envelope("ana@ngo.example", ["unece-review+q1@hub.example.org"], "smtp"), raw)
+    Worker(hub.settings, hub.engine, hub.spool).process_pending()
+    mia, ana = signed_in(hub, "mia@un.example"), signed_in(hub, "ana@ngo.example")
+    assert 'href="/unece-review/moderation/1/0.bin"' in mia.get(PAGE).text
+    download = mia.get("/unece-review/moderation/1/0.bin")
+    assert download.status_code == 200 and b"<script>" in download.content
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert ana.get("/unece-review/moderation/1/0.bin").status_code == 403
+    assert mia.get("/unece-review/moderation/1/1.bin").status_code == 404
+    assert mia.get("/closed-space/moderation/1/0.bin").status_code == 404  # another space's post
