@@ -23,7 +23,7 @@ from gateway.jobs import start_scheduler
 from gateway.mailer import close_all, mailers_for
 from gateway.outbox import OUTBOX_WORK, drain_outbox
 from gateway.smtp import start_server
-from gateway.webproc import WebProcess, bind
+from gateway.webproc import QUEUED, SPOOLED, WebProcess, bind
 from gateway.workproc import WorkerProcess
 
 log = logging.getLogger("hubmail.serve")
@@ -45,6 +45,7 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
     worker = WorkerProcess(settings.path, verbose)
     worker.start()
     web = WebProcess(settings.path, verbose, listening)
+    loop.add_reader(web.heard_end.fileno(), _hear_web, web, worker, mail_waiting)
     web.start()
     await _worker_ready(worker, stop)
     server = await start_server(settings, hub.spool, worker.wake)
@@ -67,6 +68,7 @@ async def serve(hub: Hub, verbose: bool = False) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        loop.remove_reader(web.heard_end.fileno())
         await asyncio.gather(loop.run_in_executor(None, worker.stop), loop.run_in_executor(None, web.stop))
         listening.close()
     # Python 3.12 waits here for every session to end, and a client may keep one open; those left
@@ -117,6 +119,16 @@ async def _supervise(worker: WorkerProcess, mail_waiting: asyncio.Event) -> None
         delay = min(delay * 2, 60)
         await loop.run_in_executor(None, worker.stop, 5)
         worker.start()
+
+
+def _hear_web(web: WebProcess, worker: WorkerProcess, mail_waiting: asyncio.Event) -> None:
+    """A post written on the web is in the spool: the worker takes it now; mail a moderator's
+    decision on the web queued (receipts, updates) goes now."""
+    said = web.heard()
+    if SPOOLED in said:
+        worker.wake()
+    if QUEUED in said:
+        mail_waiting.set()
 
 
 async def _keep_web_running(web: WebProcess) -> None:

@@ -10,6 +10,7 @@ uvicorn on it with uvicorn's own graceful shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import multiprocessing
@@ -17,11 +18,16 @@ import os
 import signal
 import socket
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 log = logging.getLogger("hubmail.web")
 GRACE_SECONDS = 10
 PAGE_THREADS = 8  # a slow download may finish this long after SIGTERM; then it is cut
+# What the web process tells serve on its pipe: a post was spooled (wake the worker), mail was
+# queued (send it now). Without them the worker would look at [worker] poll_seconds, the outbox
+# within a few seconds.
+SPOOLED, QUEUED = b"s", b"m"
 
 
 class WebProcess:
@@ -30,13 +36,22 @@ class WebProcess:
     def __init__(self, config: Path, verbose: bool, listening: socket.socket) -> None:
         self.config, self.verbose, self.listening = config, verbose, listening
         self.process: multiprocessing.process.BaseProcess | None = None
+        # serve keeps both ends, so a web process started again writes to the same pipe.
+        self.heard_end, self.told_end = multiprocessing.get_context("spawn").Pipe(duplex=False)
+        os.set_blocking(self.heard_end.fileno(), False)
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
-        self.process = context.Process(
-            target=run, args=(str(self.config), self.verbose, self.listening, os.getpid()), name="hubmail-web"
-        )
+        args = (str(self.config), self.verbose, self.listening, os.getpid(), self.told_end)
+        self.process = context.Process(target=run, args=args, name="hubmail-web")
         self.process.start()
+
+    def heard(self) -> bytes:
+        """What the web process said since last asked (SPOOLED, QUEUED), never blocking."""
+        try:
+            return os.read(self.heard_end.fileno(), 4096)
+        except (BlockingIOError, OSError):
+            return b""
 
     @property
     def sentinel(self) -> int:
@@ -71,7 +86,7 @@ def bind(settings, patience: float = 15) -> socket.socket:
             time.sleep(0.2)
 
 
-def run(config: str, verbose: bool, listening: socket.socket, parent: int) -> None:
+def run(config: str, verbose: bool, listening: socket.socket, parent: int, told: Connection) -> None:
     """The child: uvicorn on serve's socket until SIGTERM, or until serve dies (PDEATHSIG)."""
     from gateway.workproc import end_with_parent
 
@@ -87,7 +102,13 @@ def run(config: str, verbose: bool, listening: socket.socket, parent: int) -> No
     setup_logging(verbose)
     settings = load_settings(Path(config))
     hub = attach_hub(settings, writes_first=False)
-    asyncio.run(_serve(web_server(hub, GRACE_SECONDS), listening))
+    os.set_blocking(told.fileno(), False)
+
+    def tell(what: bytes) -> None:
+        with contextlib.suppress(OSError):  # a full pipe: serve has a word waiting already
+            os.write(told.fileno(), what)
+
+    asyncio.run(_serve(web_server(hub, GRACE_SECONDS, tell), listening))
 
 
 async def _serve(server, listening: socket.socket) -> None:

@@ -16,6 +16,9 @@ from moderation.dnstxt import TxtResolver
 
 MAX_SIGNATURES = 5  # a message with more is not worth more key look-ups
 SOURCES_BEHIND_AN_MTA = ("lmtp", "pipe", "imap")  # smtp: hubmail is the MX, nobody vouched for headers
+# A post written on the web by a signed-in reader (gateway/webpost.py). Only hubmail's own code
+# writes a spool entry's source, so no mail, however written, arrives with this one.
+SIGNED_IN_ON_THE_WEB = "web"
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,20 @@ class Verdict:
     how: str  # "dkim=pass header.d=ngo.example", or why not, for the note and the log
 
 
-def authenticate(settings: Settings, message: ParsedMessage, raw: bytes, source: str) -> Verdict:
+def authenticate(
+    settings: Settings, message: ParsedMessage, raw: bytes, source: str, envelope_from: str = ""
+) -> Verdict:
     """A pass needs a DKIM signature over the From header and the whole body, by the From domain
-    or a domain it is part of (relaxed alignment), or a trusted Authentication-Results pass."""
+    or a domain it is part of (relaxed alignment), or a trusted Authentication-Results pass; or,
+    for a post written on the web, a From that is the signed-in address the web put in the envelope."""
     domain = message.from_addr.rpartition("@")[2].lower()
     if not domain:
         return Verdict(False, "no From address")
+    if source == SIGNED_IN_ON_THE_WEB:
+        signed_in = envelope_from.strip().strip("<>").lower()
+        if signed_in and message.from_addr == signed_in:
+            return Verdict(True, f"signed in on the web as {signed_in}")
+        return Verdict(False, f"written on the web by {signed_in or '?'}, not by the From address")
     own = _own_dkim(raw, domain, resolver_for(settings.static_records_path, settings.dns))
     authserv_id = settings.moderation.trusted_authserv_id
     if own.passed or not authserv_id or source not in SOURCES_BEHIND_AN_MTA:

@@ -65,7 +65,7 @@ def take_post(
     role = role_of(session, mod.settings, space, message.from_addr) if message.from_addr else None
     check = replace(check, question=question, is_reply=parent is not None, role=role)
     if is_trusted(session, space.id, message.from_addr):
-        check = _with_trust(mod, check, source)
+        check = _with_trust(mod, check, source, envelope_from)
     verdict = evaluate(check, SUMMARY_CHAIN) if summary else evaluate(check)
     first = message.from_addr and not sent_before(session, space.id, message.from_addr)
     notes = [*verdict.notes, *([Reason(N_("first post from this sender"))] if first else [])]
@@ -102,10 +102,10 @@ def take_post(
     return f"#{post.id} {STATUS_OF[verdict.action]}{detail}"
 
 
-def _with_trust(mod: Moderation, check: Check, source: str) -> Check:
-    """Trust is in an address, so it counts only where the From domain is authenticated: anyone
-    can write a trusted address in From."""
-    verdict = authenticate(mod.settings, check.message, check.raw, source)
+def _with_trust(mod: Moderation, check: Check, source: str, envelope_from: str) -> Check:
+    """Trust is in an address, so it counts only where the From domain is authenticated (or the
+    address signed in on the web): anyone can write a trusted address in From."""
+    verdict = authenticate(mod.settings, check.message, check.raw, source, envelope_from)
     return replace(check, trusted=verdict.passed, unauthenticated="" if verdict.passed else verdict.how)
 
 

@@ -88,6 +88,7 @@ def queue_hold_notices(
         "html": nh3.clean(post.body_html) if post.body_html and not post.body_text else "",
         "attachments": post.attachments,
         "actions": actions(mod, session, space, post, subject, language),
+        "moderation_url": f"{space_url(site.base_url, space.slug)}moderation/",  # moderation/pages.py
         **mod.command_words(language),
     }
     notice_subject, text = mod.render("hold_notice.txt", language, **values)

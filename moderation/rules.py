@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flufl.bounce import all_failures
 
 from archive.record.parsing import ParsedMessage
+from archive.record.visibility import may_post
 from config.calendar import moment
 from config.errors import N_, Reason
 from config.spaces import SpaceConfig
@@ -173,9 +174,7 @@ def question_not_open(check: Check) -> str | None:
 def posting_not_allowed(check: Check) -> str | None:
     """`posting` = members or allowlist: readers (member states, say) read but do not post."""
     space = check.space
-    if space is None or space.posting == "anyone" or check.role in ("moderator", "member"):
-        return None
-    if space.posting == "allowlist" and space.allows(check.message.from_addr):
+    if space is None or may_post(space, check.message.from_addr, check.role):
         return None
     if space.posting == "members":
         return Reason(

@@ -1,4 +1,5 @@
-"""The one function that decides who may read a space: pages, feeds, search and exports ask it."""
+"""The one function that decides who may read a space (pages, feeds, search and exports ask it), and
+the one that decides who may post to it (the policy rule for mail, and the web's writing pages)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from archive.record.models import Space
+from config.spaces import SpaceConfig
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ def may_read(space: Space, viewer: Viewer) -> bool:
     if space.visibility == "registered":
         return viewer.registered
     return space.slug in viewer.member_of  # private: members of the space only
+
+
+def may_post(space: SpaceConfig, address: str, role: str | None) -> bool:
+    """`posting` = anyone, members (a member or moderator role) or allowlist (those, and the
+    addresses and domains the space lists). moderation.rules.posting_not_allowed says why not."""
+    if space.posting == "anyone" or role in ("moderator", "member"):
+        return True
+    return space.posting == "allowlist" and bool(address) and space.allows(address)
 
 
 def gives_raw_mail(space: Space) -> bool:

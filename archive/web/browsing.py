@@ -62,6 +62,7 @@ def question(request: Request) -> Response:
         order = request.query_params.get("sort", "activity")
         order = order if order in thread_list.ORDERS else "activity"
         number, size = int(request.path_params.get("page", 1)), archive.settings.web.page_size
+        part = taking_part(archive.settings, row, asked, utcnow())
         return archive.render(
             request,
             "question.html",
@@ -70,7 +71,8 @@ def question(request: Request) -> Response:
             question=asked,
             order=order,
             page=thread_list.thread_rows(session, row.id, asked.id, number, size, order),
-            taking_part=taking_part(archive.settings, row, asked, utcnow()),
+            taking_part=part,
+            web_write=_takes_new_threads(part) and archive.may_write(session, request, row),
         )
 
 
@@ -97,6 +99,7 @@ def thread(request: Request) -> Response:
             before=before,
             after=after,
             reply_address=archive.reply_address(row, asked),
+            web_reply=_web_reply(archive, session, request, row),
         )
 
 
@@ -118,7 +121,19 @@ def message(request: Request) -> Response:
             root=reading.thread_root(session, post),
             question=asked,
             reply_address=archive.reply_address(row, asked),
+            web_reply=_web_reply(archive, session, request, row),
         )
+
+
+def _takes_new_threads(part) -> bool:
+    """A question takes a new thread while its phase is open, and late (noted) in the grace period."""
+    return part.moment.state == "grace" or (part.moment.state == "open" and part.question_open)
+
+
+def _web_reply(archive: Archive, session, request: Request, row) -> bool:
+    """Replies are taken while the space is open, between phases and in the grace period."""
+    open_for_replies = _state(archive, row) in ("open", "between", "grace")
+    return open_for_replies and archive.may_write(session, request, row)
 
 
 def style(request: Request) -> Response:

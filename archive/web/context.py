@@ -14,10 +14,11 @@ from starlette.responses import HTMLResponse
 
 from archive.record import reading
 from archive.record.display import quotes_in, text_to_html
+from archive.record.members import role_of
 from archive.record.models import Post, Question, Space
 from archive.record.spaces import title_in
 from archive.record.urls import attachment_path, message_hash, reply_mailto
-from archive.record.visibility import ANONYMOUS, Viewer, gives_raw_mail
+from archive.record.visibility import ANONYMOUS, Viewer, gives_raw_mail, may_post
 from archive.web.headers import SAFE_HEADERS
 from archive.web.reader_language import choose_language
 from archive.web.signin import COOKIE, viewer_of
@@ -121,6 +122,15 @@ class Archive:
         thread by In-Reply-To whatever the address, archive.record.store)."""
         detail = f"+q{question.number}" if question is not None else ""
         return f"{space.slug}{detail}@{self.settings.site.domain}"
+
+    def may_write(self, session: Session, request: Request, space: Space) -> bool:
+        """Is the visitor signed in with an address the space's posting rule lets post? Then its
+        pages offer writing on the web (the writing pages ask again, and the calendar too)."""
+        address = self.viewer(request, session).address
+        config = self.settings.space(space.slug)
+        if address is None or config is None:
+            return False
+        return may_post(config, address, role_of(session, self.settings, space, address))
 
     def space_of(self, session: Session, request: Request) -> Space:
         """The space the URL names, if this visitor may read it."""

@@ -38,7 +38,7 @@ def attachment(request: Request) -> Response:
     path = blob_path(archive.settings.data_path / "attachments", meta["sha256"])
     if path is None:
         raise NotFound
-    return _download(path.read_bytes(), meta["filename"])
+    return as_download(path.read_bytes(), meta["filename"])
 
 
 def attachment_by_name(request: Request) -> Response:
@@ -84,8 +84,9 @@ def _attachment(session, request: Request) -> dict:
     return post.attachments[index]
 
 
-def _download(data: bytes, filename: str) -> Response:
-    """Never rendered by the browser: octet-stream, unless a raster image whose magic bytes match."""
+def as_download(data: bytes, filename: str) -> Response:
+    """Never rendered by the browser: octet-stream, unless a raster image whose magic bytes match
+    (also for the moderators' page, moderation/pages.py)."""
     media = next(
         (kind for magic, kind in RASTER.items() if data.startswith(magic)), "application/octet-stream"
     )
