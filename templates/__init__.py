@@ -108,6 +108,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
         span=lambda first, last: dates.span(first, last, language),
         number=lambda value: dates.number(value, language),
         size=lambda value: dates.size(value, language),
+        until=lambda when, now: dates.until(when, now, language),
     )
     env.globals.update(lang=language, direction=direction(language))
     return env
