@@ -9,12 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import select
 
+from archive.record.mailing import Mailing
 from archive.record.models import Post
 from archive.record.spaces import space_row
 from config.database import session_scope
 from digest import roster
 from digest.announcements import planned
-from digest.models import Subscriber
+from digest.delivery import send_digests
+from digest.models import AnnouncementSent, Subscriber
 from gateway.hub import open_hub
 from gateway.jobs import announce
 from tests.configs import make_settings, phases
@@ -28,6 +30,7 @@ CALENDAR = phases(
     ('{ en = "Stocktaking", ru = "Обзор" }', OPENS_1, "2024-03-15T23:59:59Z", [1]),
     ('{ en = "Next steps", fr = "Prochaines étapes" }', "2024-03-20T12:00:00Z", "2024-03-31T23:59:59Z", [2]),
 )
+DAILY_AT_NOON = '[digest]\ndaily_time = "12:30"\n'
 READERS = {"ana@org.example": ("each", "en"), "boris@org.example": ("weekly", "ru"),
            "chloe@org.example": ("daily", "fr")}  # fmt: skip
 
@@ -100,6 +103,35 @@ def test_a_subscriber_who_joins_later_is_not_told_old_news(tmp_path):
         roster.add(session, space, "late@org.example", mode="each", now=OPENS_1 + dt.timedelta(days=1))
     announce(hub, now=OPENS_1 + dt.timedelta(days=2))
     assert "late@org.example" not in {address for address, _ in sent(hub)}
+
+
+def test_within_the_hour_of_a_digest_the_digest_carries_the_announcement(tmp_path):
+    hub = make_hub(tmp_path, extra=DAILY_AT_NOON)
+    assert announce(hub, now=OPENS_1 + dt.timedelta(minutes=5)) == 2  # chloe's digest is at 12:30
+    assert "chloe@org.example" not in {address for address, _ in sent(hub)}
+    publish(hub, OPENS_1 + dt.timedelta(minutes=10))
+    at = OPENS_1 + dt.timedelta(minutes=30)
+    with session_scope(hub.engine) as session:
+        assert send_digests(Mailing.at(hub.settings, at), session, "daily") == 1
+    [digest] = outbox(hub, "digest")
+    assert digest.recipient == "chloe@org.example"
+    assert "unece-review+q1@hub.example.org" in body(digest.raw)  # the announcement's section
+    assert announce(hub, now=at + dt.timedelta(hours=2)) == 0  # given once, by the digest
+    with session_scope(hub.engine) as session:
+        vias = {(row.key, row.via) for row in session.exec(select(AnnouncementSent))}
+    assert ("phase-1-opens", "digest") in vias and ("phase-1-opens", "mail") in vias
+
+
+def test_with_no_digest_after_all_the_announcement_goes_alone_after_the_hour(tmp_path):
+    hub = make_hub(tmp_path, extra=DAILY_AT_NOON)
+    announce(hub, now=OPENS_1 + dt.timedelta(minutes=5))
+    with session_scope(hub.engine) as session:  # nothing new: no digest
+        assert (
+            send_digests(Mailing.at(hub.settings, OPENS_1 + dt.timedelta(minutes=30)), session, "daily") == 0
+        )
+    assert announce(hub, now=OPENS_1 + dt.timedelta(minutes=50)) == 0  # still within the digest's hour
+    assert announce(hub, now=OPENS_1 + dt.timedelta(minutes=95)) == 1
+    assert "chloe@org.example" in {address for address, _ in sent(hub)}
 
 
 def test_two_instances_announcing_at_once_announce_once(tmp_path, postgres_url):
