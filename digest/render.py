@@ -13,7 +13,7 @@ from archive.record.models import Post, Question, Space
 from archive.record.outgoing import Letter
 from archive.record.spaces import title_in
 from archive.record.urls import attachment_url, post_url, reply_mailto
-from config.calendar import moment
+from config.calendar import countdown, moment
 from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import long_date, span
 
@@ -146,6 +146,9 @@ def _render(
         "unsubscribe": unsubscribe_mark(mail, space.slug),
         "mode": mode,
         "announcements": announcements,
+        "countdown": countdown(mail.settings.space(space.slug), mail.now)
+        if mail.settings.space(space.slug)
+        else None,
         "now": mail.now,
         "part": part[0],
         "parts": part[1],
