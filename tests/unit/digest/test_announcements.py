@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlmodel import select
 
 from archive.record.mailing import Mailing
@@ -167,3 +168,38 @@ def test_subscribers_rows_are_untouched_by_announcing(tmp_path):
     with session_scope(hub.engine) as session:
         statuses = {s.address: s.status for s in session.exec(select(Subscriber))}
     assert statuses["dan@org.example"] == "suspended" and statuses["eve@org.example"] == "left"
+
+
+SIX = {"en": "in 3 days", "fr": "dans 3 jours", "es": "dentro de 3 días", "ru": "через 3 дня",
+       "ar": "خلال 3 أيام", "zh": "3天后"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(SIX))
+def test_each_kind_in_each_of_the_six_languages(tmp_path, language):
+    """Subject and words in the subscriber's language (the catalogs' own words come with their
+    translations; Babel's countdown and the configured names already are), and strict encoding."""
+    import email.policy
+    from email.parser import BytesParser
+
+    from archive.record.outgoing import compose
+    from digest.announcing import announcement_letter, content
+
+    hub = make_hub(tmp_path)
+    space = hub.settings.space("unece-review")
+    reminder = next(a for a in planned(space) if a.kind == "reminder")
+    opening = planned(space)[0]
+    mail = Mailing.at(hub.settings, reminder.at)
+    strict = email.policy.default.clone(raise_on_defect=True)
+    with session_scope(hub.engine) as session:
+        row = space_row(session, "unece-review")
+        for item, phrase in ((opening, "unece-review+q1@hub.example.org"), (reminder, SIX[language])):
+            letter = announcement_letter(
+                mail, row, content(mail, session, row, space, item, language), language
+            )
+            message = BytesParser(policy=strict).parsebytes(compose(letter, "hub.example.org")[1])
+            assert str(message["Subject"]).startswith("[unece-review] ")
+            assert f'lang="{language}"' in message.get_body(("html",)).get_content()
+            shown = str(message["Subject"]) + message.get_body(("plain",)).get_content()
+            assert phrase in shown, (language, shown)
+        if language == "ru":
+            assert "Обзор" in shown  # the phase's configured name in the subscriber's language
