@@ -52,6 +52,29 @@ def moment(space: Any, now: dt.datetime) -> Moment:
     return Moment("between", upcoming, ())
 
 
+@dataclass(frozen=True)
+class Countdown:
+    """The next change a reader waits for: what (opens, phase_opens, phase_closes, closes) and when."""
+
+    change: str
+    at: dt.datetime
+
+
+def countdown(space: Any, now: dt.datetime) -> Countdown | None:
+    """Before: the opening; between phases: the next phase; in a phase that ends before the space
+    does: that phase's end; otherwise open: the space's end. Nothing in grace or once closed."""
+    here = moment(space, now)
+    if here.state == "before" and space.opens:
+        return Countdown("opens", space.opens)
+    if here.state == "between" and here.phase is not None:
+        return Countdown("phase_opens", here.phase.opens)
+    if here.state != "open":
+        return None
+    if here.phase is not None and (not space.closes or here.phase.closes < space.closes):
+        return Countdown("phase_closes", here.phase.closes)
+    return Countdown("closes", space.closes) if space.closes else None
+
+
 def parse_phases(
     file: str, key: str, value: Any, questions: set[int], languages: tuple[str, ...], when, text_map
 ) -> tuple[PhaseConfig, ...]:

@@ -42,6 +42,7 @@ SPACE_KEYS = {
     "questions",
     "phases",
     "grace_days",
+    "reminder_days",
     "allowlist",
     "moderator_groups",
     "review",
@@ -97,6 +98,7 @@ class SpaceConfig:
     questions: tuple[QuestionConfig, ...]
     phases: tuple[PhaseConfig, ...] = ()
     grace_days: int = 0  # after closes, posts are still held, marked late
+    reminder_days: int = 3  # subscribers are reminded this many days before a phase or the space closes
     allowlist: tuple[str, ...] = ()  # posting = "allowlist": these addresses and whole domains
     titles: dict[str, str] = field(default_factory=dict)  # language -> title; `title` is the first's
     descriptions: dict[str, str] = field(default_factory=dict)
@@ -166,6 +168,9 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
     grace = item.get("grace_days", 0)
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 365:
         raise ConfigError(file, f"{key}.grace_days", f"{grace!r} is not a number of days from 0 to 365")
+    reminder = item.get("reminder_days", 3)
+    if not isinstance(reminder, int) or isinstance(reminder, bool) or not 0 <= reminder <= 60:
+        raise ConfigError(file, f"{key}.reminder_days", f"{reminder!r} is not a number of days from 0 to 60")
     return SpaceConfig(
         slug=slug,
         title=titles[languages[0]],
@@ -185,6 +190,7 @@ def _space(file: str, key: str, item: Any, language: str) -> SpaceConfig:
         questions=questions,
         phases=phases,
         grace_days=grace,
+        reminder_days=reminder,
         allowlist=_allowlist(file, f"{key}.allowlist", item.get("allowlist", [])),
         review=parse_review(file, f"{key}.review", item.get("review"), moderators, groups),
     )

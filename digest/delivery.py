@@ -22,6 +22,8 @@ from archive.record.members import viewer_for
 from archive.record.models import Post, PostStatus, Space
 from archive.record.visibility import may_read
 from config.database import UTCDateTime
+from digest import announcements
+from digest.announcing import content, owed_now
 from digest.headers import recipient
 from digest.letters import post_letter
 from digest.models import DigestSent, Subscriber
@@ -36,6 +38,8 @@ def due_posts(session: Session, subscriber: Subscriber) -> list[Post]:
 
 def _posts_after(session: Session, space_id: int, cursor: tuple[dt.datetime, int] | None) -> list[Post]:
     query = select(Post).where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED)
+    # The moderators' summary is announced (digest.announcing), alone or as a digest's section.
+    query = query.where(col(Post.is_summary).is_(False))
     # The copies are made from the text, never the raw mail.
     query = query.options(defer(Post.raw), defer(Post.edited_raw))
     if cursor is not None:
@@ -128,24 +132,49 @@ def send_digests(
     mail: Mailing, session: Session, mode: str, space_id: int | None = None, dry_run: bool = False
 ) -> int:
     """One digest per subscriber of `mode` with anything new, never an empty one; subscribers with
-    the same posts and language share one stored body (several, numbered, for a long digest)."""
+    the same posts, language and announcements share one stored body (several, numbered, for a long
+    digest). The announcements owed to a subscriber then go in its digest, recorded as given."""
+    entries = due(mail, session, mode, space_id)
+    news = _news(mail, session, entries)
     readers: dict[tuple, list[Due]] = {}
-    for entry in due(mail, session, mode, space_id):
-        key = (entry.space.id, entry.language, entry.posts[0].id, entry.posts[-1].id, len(entry.posts))
+    for entry in entries:
+        keys = tuple(a.key for a in news.get(entry.subscriber.id, []))
+        key = (entry.space.id, entry.language, entry.posts[0].id, entry.posts[-1].id, len(entry.posts), keys)
         readers.setdefault(key, []).append(entry)
     if dry_run:
         return sum(len(entries) for entries in readers.values())
-    sent = []
+    sent, given = [], []
     for entries in readers.values():
         first = entries[0]
+        items = news.get(first.subscriber.id, [])
+        config = mail.settings.space(first.space.slug)
+        said = [content(mail, session, first.space, config, item, first.language) for item in items]
         recipients = [_recipient(mail, first.space, e.subscriber) for e in entries]
+        letters = digest_letters(mail, session, first.space, first.posts, first.language, mode, said)
         parts = [
             Shared(session, "digest", letter, mail.settings.site.domain, _personal(mail)).add_all(recipients)
-            for letter in digest_letters(mail, session, first.space, first.posts, first.language, mode)
+            for letter in letters
         ]
         sent += [(e.subscriber, e.posts, ids[0]) for e, *ids in zip(entries, *parts, strict=True)]
+        given += [(e.subscriber.id, a.key, "digest", ids[0]) for e, *ids in zip(entries, *parts, strict=True)
+                  for a in items]  # fmt: skip
     _advance(session, sent, mode, mail.now)
+    announcements.record(session, given, mail.now)
     return len(sent)
+
+
+def _news(mail: Mailing, session: Session, entries: list[Due]) -> dict[int, list]:
+    """subscriber id -> the announcements owed to it now, for the subscribers about to get a digest."""
+    by_space: dict[int, list[Due]] = {}
+    for entry in entries:
+        by_space.setdefault(entry.space.id, []).append(entry)
+    news: dict[int, list] = {}
+    for group in by_space.values():
+        space = group[0].space
+        config = mail.settings.space(space.slug)
+        if config is not None:
+            news.update(owed_now(mail, session, space, config, [e.subscriber for e in group]))
+    return news
 
 
 def _recipient(mail: Mailing, space: Space, subscriber: Subscriber):
@@ -162,6 +191,7 @@ def _newest(session: Session, space_id: int) -> tuple[dt.datetime, int] | None:
     query = (
         select(Post.published_at, Post.id)
         .where(Post.space_id == space_id, Post.status == PostStatus.PUBLISHED)
+        .where(col(Post.is_summary).is_(False))
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
     )
     found = session.exec(query.limit(1)).first()

@@ -44,3 +44,19 @@ class DigestSent(SQLModel, table=True):
     last_post_id: int
     outbox_id: int | None = None
     sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AnnouncementSent(SQLModel, table=True):
+    """An announcement (a phase opening, a reminder, a summary) given to a subscriber, once: the row
+    is written in the transaction that queues its mail or the digest carrying it (README
+    "Announcements"); the unique key makes a second writer fail instead of sending it again."""
+
+    __tablename__ = "announcement_sent"
+    __table_args__ = (UniqueConstraint("subscriber_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    key: str = Field(max_length=64)  # digest.announcements: phase-2-opens, closing, summary-17, ...
+    via: str = Field(default="mail", max_length=8)  # mail | digest
+    outbox_id: int | None = None
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

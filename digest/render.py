@@ -14,7 +14,7 @@ from archive.record.outgoing import Letter
 from archive.record.spaces import title_in
 from archive.record.translations import translations_in
 from archive.record.urls import attachment_url, post_url, reply_mailto
-from config.calendar import moment
+from config.calendar import countdown, moment
 from digest.headers import list_headers, unsubscribe_mark
 from templates.dates import long_date, span
 
@@ -53,16 +53,24 @@ def reply_link(mail: Mailing, space: Space, post: Post) -> str:
 
 
 def digest_letters(
-    mail: Mailing, session: Session, space: Space, posts: list[Post], language: str, mode: str
+    mail: Mailing,
+    session: Session,
+    space: Space,
+    posts: list[Post],
+    language: str,
+    mode: str,
+    announcements: list[dict] = (),
 ) -> list[Letter]:
     """The digest of `posts` for subscribers of this language and mode: one letter, or numbered parts
-    of at most [digest] part_max_bytes of text each, all sent at once. The subscriber's own parts
-    (To, unsubscribe link) are markers, put in per recipient (archive.record.bodies)."""
+    of at most [digest] part_max_bytes of text each, all sent at once; the first part begins with the
+    announcements given with it (digest.announcing.content). The subscriber's own parts (To,
+    unsubscribe link) are markers, put in per recipient (archive.record.bodies)."""
     parts = split(posts, mail.settings.digest.part_max_bytes)
     title = title_in(mail.settings, space, language)
     letters = []
     for number, part in enumerate(parts, 1):
-        subject, text, html = _render(mail, session, space, part, language, mode, (number, len(parts)))
+        news = list(announcements) if number == 1 else []
+        subject, text, html = _render(mail, session, space, part, language, mode, (number, len(parts)), news)
         letters.append(
             Letter(
                 to=mail.space_address(space.slug),
@@ -139,6 +147,7 @@ def _render(
     language: str,
     mode: str,
     part: tuple[int, int],
+    announcements: list[dict],
 ) -> tuple[str, str, str]:
     base = mail.settings.site.base_url
     words = mail.words(language)
@@ -158,6 +167,11 @@ def _render(
         "title": title_in(mail.settings, space, language),
         "unsubscribe": unsubscribe_mark(mail, space.slug),
         "mode": mode,
+        "announcements": announcements,
+        "countdown": countdown(mail.settings.space(space.slug), mail.now)
+        if mail.settings.space(space.slug)
+        else None,
+        "now": mail.now,
         "part": part[0],
         "parts": part[1],
     }

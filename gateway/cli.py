@@ -15,6 +15,7 @@ import typer
 # layer, servers) it imports when it runs, so that `--help` and the read-only commands start quickly
 # (issue 12; tests/unit/gateway/test_cli_imports.py checks it).
 from gateway import (
+    announce_cli,
     archive_cli,
     deliver_cli,
     digest_cli,
@@ -49,6 +50,7 @@ app.add_typer(moderate_cli.app, name="moderate")
 app.add_typer(archive_cli.app, name="archive")
 app.add_typer(digest_cli.subscribers, name="subscribers")
 app.add_typer(digest_cli.digest, name="digest")
+app.add_typer(announce_cli.app, name="announcements")
 app.add_typer(imap_cli.app, name="imap")
 app.add_typer(members_cli.app, name="members")
 app.add_typer(summary_cli.app, name="summary")

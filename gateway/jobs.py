@@ -14,6 +14,7 @@ from archive.record.mailing import Mailing
 from archive.record.spaces import space_row
 from config.database import one_at_a_time, session_scope, utcnow
 from config.planner import refresh_statistics
+from digest.announcing import send_announcements
 from digest.delivery import last_sent, send_digests, send_each
 from gateway.hub import Hub
 from moderation.context import Moderation
@@ -22,6 +23,8 @@ from moderation.summary import send_summaries
 log = logging.getLogger("hubmail.jobs")
 EACH_SECONDS = 5  # how soon an "each" subscriber gets a post published outside the worker (the CLI)
 EACH_ROWS = 1000  # messages queued per transaction by deliver_each
+ANNOUNCE_MINUTES = 10  # how soon after a phase opens (or a reminder is due) its announcement goes
+DIGEST_LOCK = "hubmail digests"  # digests and announcements: a digest may carry an announcement
 
 
 def summaries(hub: Hub, now: dt.datetime | None = None) -> int:
@@ -53,6 +56,12 @@ def start_scheduler(hub: Hub) -> AsyncIOScheduler:
         # The process may have been down at the hour: today's run happens now, and only once.
         scheduler.add_job(summaries, args=[hub], id="moderation-summaries-catch-up")
     add_digest_jobs(scheduler, hub)
+    # At start (what came due while the process was down) and every few minutes; once each anyway.
+    scheduler.add_job(announce, args=[hub], id="announcements-at-start")
+    scheduler.add_job(
+        announce, "interval", minutes=ANNOUNCE_MINUTES, args=[hub], id="announcements", coalesce=True,
+        max_instances=1,
+    )  # fmt: skip
     scheduler.add_job(
         deliver_each, "interval", seconds=EACH_SECONDS, args=[hub], id="each", coalesce=True, max_instances=1
     )
@@ -91,7 +100,7 @@ def digests(
 ) -> int:
     """The scheduler, `hubmail digest send` and the catch-up at start all come through here."""
     with session_scope(hub.engine) as session:
-        one_at_a_time(session, "hubmail digests")
+        one_at_a_time(session, DIGEST_LOCK)
         space_id = space_row(session, slug).id if slug else None
         count = send_digests(Mailing.at(hub.settings, now or utcnow()), session, mode, space_id, dry_run)
     if count:
@@ -102,6 +111,18 @@ def digests(
             mode,
             f" for {slug}" if slug else "",
         )
+    return count
+
+
+def announce(hub: Hub, slug: str | None = None, now: dt.datetime | None = None, dry_run: bool = False) -> int:
+    """Due announcements (phase openings, reminders, summaries): the scheduler and `hubmail
+    announcements send` come through here. The digests' lock: a digest run may give the same ones."""
+    with session_scope(hub.engine) as session:
+        one_at_a_time(session, DIGEST_LOCK)
+        count = send_announcements(Mailing.at(hub.settings, now or utcnow()), session, slug, dry_run)
+    if count:
+        log.info("%s %d announcement(s)%s", "would send" if dry_run else "queued", count,
+                 f" for {slug}" if slug else "")  # fmt: skip
     return count
 
 

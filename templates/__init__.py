@@ -109,6 +109,7 @@ def environment(override_dir: Path | None = None, language: str = SOURCE_LANGUAG
         number=lambda value: dates.number(value, language),
         size=lambda value: dates.size(value, language),
         language_name=lambda code: dates.language_name(code, language),
+        until=lambda when, now: dates.until(when, now, language),
     )
     env.globals.update(lang=language, direction=direction(language))
     return env

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from babel.dates import format_date, format_interval, format_skeleton, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time, format_timedelta
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -74,3 +74,12 @@ def size(count: int, language: str) -> str:
 def language_name(code: str, language: str) -> str:
     """A language's name as the reader's language writes it (fr: English -> anglais), else the code."""
     return locale(language).languages.get(code.replace("-", "_").split("_")[0]) or code
+
+
+def until(when: dt.datetime, now: dt.datetime, language: str) -> str:
+    """How long until a moment, as the language says it: in 3 days, dans 3 jours, через 3 дня,
+    3天后; hours on the last day, never a negative span (a moment just past is "in 0 minutes")."""
+    left = max(when - now, dt.timedelta(0))
+    return format_timedelta(
+        left, granularity="minute", threshold=1, add_direction=True, format="long", locale=locale(language)
+    )

@@ -13,7 +13,7 @@ from archive.record.visibility import readable_spaces
 from archive.web.context import Archive, archive_of, question_of
 from archive.web.headers import SAFE_HEADERS
 from archive.web.taking_part import taking_part
-from config.calendar import moment
+from config.calendar import countdown, moment
 from config.database import session_scope, utcnow
 
 
@@ -34,13 +34,15 @@ def space(request: Request) -> Response:
         config = archive.settings.space(row.slug)
         language = archive.language(request, row.languages)
         written_in = request.query_params.get("written_in", "")
+        now = utcnow()
         return archive.render(
             request,
             "space.html",
             language,
             space=row,
             config=config,
-            here=moment(config, utcnow()) if config else None,
+            here=moment(config, now) if config else None,
+            countdown=countdown(config, now) if config else None,
             state=_state(archive, row),
             questions=reading.questions(session, row.id),
             counts=reading.counts_by_question(session, row.id),

@@ -24,6 +24,7 @@ from archive.web.signin import request_link
 from config import load_settings
 from config.database import session_scope
 from digest import roster
+from digest.announcing import send_announcements
 from digest.bounces import handle_bounce
 from digest.delivery import send_digests, send_each
 from digest.headers import bounce_address
@@ -33,7 +34,7 @@ from gateway.jobs import summaries
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from tests.configs import config_text
-from tests.moderation_helpers import reply
+from tests.moderation_helpers import decide, reply
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
 SLUG, DOMAIN = "unece-review", "hub.example.org"
@@ -42,6 +43,7 @@ KINDS = {
     "hold-notice", "receipt-received", "receipt-published", "moderation-results", "moderation-update",
     "moderation-refusal", "post", "digest", "request-confirm", "request-reply", "owner-forward", "calendar",
     "refusal", "moderation-summary", "signin", "bounce-notice", "receipt-reviewed", "moderation-review",
+    "announcement",
 }  # fmt: skip
 MEMBERS_ONLY = """
 [[spaces]]
@@ -120,6 +122,10 @@ class Scenario:
         reviewed = self.mail(f"rv{n}@ngo.example", name, subject, f"reviewed@{DOMAIN}")  # issue 16
         notice = self.notice(MIA, reviewed)
         self.deliver(reply(notice, MIA, "approve", f"r{n}@un.example")[1], self.reply_to(notice), MIA)
+        summary = self.mail(MIA, "Mia", subject, f"{SLUG}+summary@{DOMAIN}")  # announced (issue 16)
+        with session_scope(self.hub.engine) as session:
+            held = session.exec(select(Post).where(Post.message_id == summary)).one()
+            decide(session, self.hub.settings, held, self.now)
         self.mail("ana@ngo.example", name, subject, f"{SLUG}-owner@{DOMAIN}")
         self.mail(f"late{n}@ngo.example", name, subject, f"closed-space@{DOMAIN}")
         self.mail(f"out{n}@ngo.example", name, subject, f"members-only@{DOMAIN}")
@@ -135,6 +141,7 @@ class Scenario:
         mail = Mailing.at(self.hub.settings, self.now)
         with session_scope(self.hub.engine) as session:
             send_each(mail, session)
+            send_announcements(mail, session)
             send_digests(mail, session, "weekly")
             request_link(mail, session, follower, "ar")
             subscriber = session.exec(select(Subscriber).where(Subscriber.address == follower)).one()
@@ -205,7 +212,9 @@ def test_every_kind_reads_back_exactly(scenario, name, subject):
                         f" via {title}"
                     )
                 assert shown == clean_text(f"[{SLUG}] {subject or '(no subject)'}", 400)
-            if kind == "digest":
+            if kind in ("digest", "announcement"):
                 assert sender.display_name == title
+            if kind == "announcement":
+                assert subject[:300] in shown and message["List-Unsubscribe"], (kind, subject, shown)
             if kind == "hold-notice":
                 assert sender.display_name == f"{title} moderation"

@@ -1,4 +1,4 @@
-"""The moderators' summary: only from a moderator, held, then pinned, in the digest, linked after closing."""
+"""The moderators' summary: only from a moderator, held, then pinned, announced, linked after closing."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from config.database import session_scope
 from digest import roster
 from digest.delivery import send_digests
 from gateway.hub import open_hub
+from gateway.jobs import announce
 from gateway.spool import Envelope
 from gateway.worker import Worker
 from tests.configs import make_settings
-from tests.moderation_helpers import body, decide, flat, outbox
+from tests.moderation_helpers import body, decide, flat, outbox, parse
 
 DATES = "opens = 2024-01-10T00:00:00Z\ncloses = 2024-02-20T23:59:59Z"
 SUMMARY_TO = "unece-review+summary@hub.example.org"
@@ -46,7 +47,7 @@ class Space:
             decide(session, self.hub.settings, row, self.now)
 
 
-def test_a_moderators_summary_is_held_then_pinned_digested_and_linked(tmp_path, database):
+def test_a_moderators_summary_is_held_then_pinned_announced_and_linked(tmp_path, database):
     space = Space(tmp_path, database)
     with session_scope(space.hub.engine) as session:
         roster.add(session, space_row(session, "unece-review"), "reader@ngo.example", now=space.now)
@@ -59,9 +60,13 @@ def test_a_moderators_summary_is_held_then_pinned_digested_and_linked(tmp_path, 
     page = TestClient(archive_app(space.hub.settings, space.hub.engine)).get("/unece-review/").text
     pinned = page[page.index("Summary by the moderators") :]
     assert "three themes stood out" in pinned
-    with session_scope(space.hub.engine) as session:
-        assert send_digests(Mailing.at(space.hub.settings, space.now), session, "weekly") == 1
-    assert "Summary of the consultation" in body(outbox(space.hub, "digest")[0].raw)
+    with session_scope(space.hub.engine) as session:  # the summary is no post of the digests
+        assert send_digests(Mailing.at(space.hub.settings, space.now), session, "weekly") == 0
+    assert announce(space.hub, now=space.now) == 1  # but its own mail, once (issue 16)
+    assert announce(space.hub, now=space.now) == 0
+    [announced] = outbox(space.hub, "announcement")
+    assert "three themes stood out" in body(announced.raw)
+    assert "Summary by the moderators: Summary of the consultation" in str(parse(announced.raw)["Subject"])
     late = space.send("ana@ngo.example", "late@ngo.example", "unece-review@hub.example.org")
     assert late.status == "rejected"
     [reply] = outbox(space.hub, "calendar")
