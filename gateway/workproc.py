@@ -65,6 +65,7 @@ class WorkerProcess:
         if self.process is None:
             return
         self.process.terminate()  # SIGTERM: the batch in hand is finished, then it ends
+        self.wake()  # a wait in poll() is resumed after the signal (PEP 475): this byte ends it
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
@@ -113,16 +114,17 @@ def run(config: str, verbose: bool, wake: Connection, queued: Connection) -> Non
             if not is_infrastructure(exc):
                 log.exception("unexpected error in the worker loop")
             pause, woken_early = health.trouble(exc), False  # new mail does not cut a back-off short
-        if not _wait(wake, pause, woken_early):
+        if not _wait(wake, pause, woken_early, lambda: worker.stopping):
             log.info("serve is gone: the worker stops")  # its end of the pipe closed
             break
     hub.engine.dispose()
 
 
-def _wait(wake: Connection, seconds: float, woken_early: bool) -> bool:
-    """Wait `seconds`, or until serve spools something when woken_early; False when serve is gone."""
+def _wait(wake: Connection, seconds: float, woken_early: bool, stopping=lambda: False) -> bool:
+    """Wait `seconds`, or until serve spools something when woken_early, or stops us (its wake-up
+    after SIGTERM); False when serve is gone."""
     deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0 and wake.poll(left):
+    while (left := deadline - time.monotonic()) > 0 and not stopping() and wake.poll(left):
         if not os.read(wake.fileno(), 65536):
             return False
         if woken_early:
