@@ -183,6 +183,7 @@ def test_each_kind_in_each_of_the_six_languages(tmp_path, language):
 
     from archive.record.outgoing import compose
     from digest.announcing import announcement_letter, content
+    from templates import translations
 
     hub = make_hub(tmp_path)
     space = hub.settings.space("unece-review")
@@ -201,5 +202,8 @@ def test_each_kind_in_each_of_the_six_languages(tmp_path, language):
             assert f'lang="{language}"' in message.get_body(("html",)).get_content()
             shown = str(message["Subject"]) + message.get_body(("plain",)).get_content()
             assert phrase in shown, (language, shown)
+            if item is opening:  # the catalog's own sentence, translated (not English on a French mail)
+                said = translations(language).gettext("Now open: %(name)s").partition("%(name)s")[0].strip()
+                assert said in str(message["Subject"]) and (language == "en" or "Now open" not in said)
         if language == "ru":
             assert "Обзор" in shown  # the phase's configured name in the subscriber's language
