@@ -116,7 +116,7 @@ def test_a_post_written_on_the_web_is_held_noticed_approved_on_the_web_and_publi
         author.goto(server.web_url + f"/unece-review/thread/{digest}/")
         assert SUBJECT in author.content()
         link = author.locator("ul.attachments a")
-        assert link.inner_text() == "rapport é.pdf"
+        assert link.locator(".name").inner_text() == "rapport é.pdf" and "PDF" in link.inner_text()
         with httpx2.Client(base_url=server.web_url, timeout=30) as anyone:
             assert anyone.get(link.get_attribute("href")).content == REPORT
 
