@@ -21,7 +21,7 @@ from config.calendar import moment
 from config.spaces import SpaceConfig
 from digest import announcements
 from digest.announcements import Announcement
-from digest.headers import list_headers, recipient, unsubscribe_mark
+from digest.headers import list_letter, recipient, unsubscribe_mark
 from digest.models import AnnouncementSent, Subscriber
 from templates.dates import long_date, span, until
 
@@ -85,18 +85,8 @@ def announcement_letter(mail: Mailing, space: Space, values: dict, language: str
     subject, text = mail.render(
         "announcement.txt", language, wrap_lines=values["a"]["kind"] != "summary", **values
     )
-    return Letter(
-        to=mail.space_address(space.slug),
-        subject=subject,
-        text=text,
-        html=mail.render_html("announcement.html", language, **values),
-        sender=mail.space_address(space.slug),
-        sender_name=title,
-        reply_to=mail.space_address(space.slug),
-        auto_submitted="",
-        list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
-        extra=list_headers(mail, space.slug),
-    )
+    html = mail.render_html("announcement.html", language, **values)
+    return list_letter(mail, space, title, subject, text, html)
 
 
 def language_of(mail: Mailing, space: Space, subscriber: Subscriber) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from archive.record.bodies import Recipient, mark
 from archive.record.mailing import Mailing
+from archive.record.outgoing import Letter
 from archive.record.urls import space_url
 from config.tokens import make_token
 from digest.models import Subscriber
@@ -57,6 +58,24 @@ def unsubscribe_mark(mail: Mailing, slug: str) -> str:
     if mail.settings.delivery.personalize:
         return mark(UNSUBSCRIBE)
     return f"mailto:{slug}-request@{mail.settings.site.domain}?subject=unsubscribe"
+
+
+def list_letter(mail: Mailing, space, title: str, subject: str, text: str, html: str) -> Letter:
+    """A letter the space sends to its subscribers as a list (a digest, an announcement): from and
+    replying to the space's address, with List-Id and the list headers; To is the subscriber's,
+    put in per recipient."""
+    return Letter(
+        to=mail.space_address(space.slug),
+        subject=subject,
+        text=text,
+        html=html,
+        sender=mail.space_address(space.slug),
+        sender_name=title,
+        reply_to=mail.space_address(space.slug),
+        auto_submitted="",
+        list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
+        extra=list_headers(mail, space.slug),
+    )
 
 
 def list_headers(mail: Mailing, slug: str, archived_at: str = "") -> dict:

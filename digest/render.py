@@ -15,7 +15,7 @@ from archive.record.spaces import title_in
 from archive.record.translations import translations_in
 from archive.record.urls import attachment_url, post_url, reply_mailto
 from config.calendar import countdown, moment
-from digest.headers import list_headers, unsubscribe_mark
+from digest.headers import list_letter, unsubscribe_mark
 from templates.dates import long_date, span
 
 
@@ -71,20 +71,7 @@ def digest_letters(
     for number, part in enumerate(parts, 1):
         news = list(announcements) if number == 1 else []
         subject, text, html = _render(mail, session, space, part, language, mode, (number, len(parts)), news)
-        letters.append(
-            Letter(
-                to=mail.space_address(space.slug),
-                subject=subject,
-                text=text,
-                html=html,
-                sender=mail.space_address(space.slug),
-                sender_name=title,
-                reply_to=mail.space_address(space.slug),
-                auto_submitted="",
-                list_id=(title, f"{space.slug}.{mail.settings.site.domain}"),
-                extra=list_headers(mail, space.slug),
-            )
-        )
+        letters.append(list_letter(mail, space, title, subject, text, html))
     return letters
 
 
