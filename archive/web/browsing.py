@@ -139,8 +139,11 @@ def _web_reply(archive: Archive, session, request: Request, row) -> bool:
 
 
 def style(request: Request) -> Response:
-    css = archive_of(request).templates("en").get_template("web/style.css").render()
-    return Response(css, media_type="text/css", headers={**SAFE_HEADERS, "Cache-Control": "max-age=3600"})
+    archive = archive_of(request)
+    css = archive.templates("en").get_template("web/style.css").render()
+    versioned = request.query_params.get("v") == archive.globals["style_version"]
+    kept = "max-age=31536000, immutable" if versioned else "max-age=3600"  # a new look has a new URL
+    return Response(css, media_type="text/css", headers={**SAFE_HEADERS, "Cache-Control": kept})
 
 
 def _state(archive: Archive, space) -> str:

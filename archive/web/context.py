@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,6 +52,10 @@ class Archive:
             "gives_raw_mail": gives_raw_mail,
             "reply_mailto": reply_mailto,
         }
+        # The stylesheet's URL names its version: a new look reaches readers at once, not after
+        # their cached copy's hour (browsing.style lets a named version be kept a year).
+        css = self.templates("en").get_template("web/style.css").render()
+        self.globals["style_version"] = hashlib.blake2b(css.encode(), digest_size=6).hexdigest()
 
     def templates(self, language: str) -> jinja2.Environment:
         """The templates speaking `language` (its catalog, its dates), with the archive's helpers."""

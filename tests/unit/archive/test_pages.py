@@ -81,6 +81,13 @@ def test_every_page_sends_safety_headers(archive):
         assert headers["x-content-type-options"] == "nosniff"
 
 
+def test_pages_name_the_stylesheets_version_so_a_new_look_is_fetched_at_once(archive):
+    [href] = re.findall(r'<link rel="stylesheet" href="([^"]+)">', archive.get("/unece-review/").text)
+    assert re.fullmatch(r"/static/style\.css\?v=[0-9a-f]{12}", href)
+    assert archive.get(href).headers["cache-control"] == "max-age=31536000, immutable"
+    assert archive.get("/static/style.css?v=old").headers["cache-control"] == "max-age=3600"
+
+
 def test_index_lists_public_spaces_with_phase_and_counts(archive):
     page = archive.get("/").text
     assert 'href="/unece-review/"' in page and "2 contributions" in page
