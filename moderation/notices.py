@@ -154,12 +154,40 @@ def queue_update(
 ) -> None:
     """The other moderators learn who decided (unless they get it in their summary); skip: those who
     approved it in its review, who get no further notice for it (issue 16)."""
+    tell_other_moderators(
+        mod,
+        session,
+        post,
+        space,
+        moderator,
+        status,
+        ("moderation-update", "decision_update.txt"),
+        skip,
+        reason,
+    )
+
+
+def tell_other_moderators(
+    mod: Moderation,
+    session: Session,
+    post: Post,
+    space: SpaceConfig,
+    moderator: str,
+    status: str,
+    kind_and_template: tuple[str, str],
+    skip: tuple[str, ...] | set[str] = (),
+    reason: str = "",
+    **values: object,
+) -> None:
+    """Every moderator of the space but `moderator` and `skip` reads what was done to the post, by
+    whom and when, in the space's first language (unless the summary tells them instead)."""
     if mod.settings.moderation.inform_others != "mail":
         return
+    kind, template = kind_and_template
     language = space.languages[0]
     words = mod.words(language)
     subject, text = mod.render(
-        "decision_update.txt",
+        template,
         language,
         space=space,
         post=post,
@@ -169,6 +197,7 @@ def queue_update(
         outcome=past(status, words),
         reason=reason,
         when=date_and_time(mod.now, language),
+        **values,
     )
     for other in moderators_of(session, space):
         if other != moderator and other not in skip:
@@ -180,7 +209,7 @@ def queue_update(
                 sender_name=words.gettext("%(title)s moderation") % {"title": space.title_in(language)},
                 auto_submitted="auto-generated",
             )
-            queue(session, "moderation-update", letter, mod.settings.site.domain)
+            queue(session, kind, letter, mod.settings.site.domain)
 
 
 def queue_results(
