@@ -9,18 +9,14 @@ stylesheet not applied, dark mode not dark, an Arabic reply indented from the le
 from __future__ import annotations
 
 import mailbox
-import os
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
 from archive.record.urls import message_hash
-from tests.support.browser import browser
+from tests.support.browser import browser, shoot
 from tests.support.hubserver import HubServer, Sink
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("HUBMAIL_ARTIFACTS") or ROOT / "build" / "screenshots")
 SPACE, ARAB = "unece-review", "arab-states"
 WIDTHS = (390, 1280)
 EXTRA = f"""
@@ -136,11 +132,6 @@ def pages() -> dict[str, str]:
         "ar-question": f"/{ARAB}/q/1/?lang=ar",
         "ar-thread": f"/{ARAB}/thread/{message_hash('ar1@x')}/?lang=ar",
     }
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_every_page_fits_a_phone_and_is_styled(hub):

@@ -12,7 +12,7 @@ import pytest
 
 from archive.record.urls import message_hash
 from archive.web.signin import COOKIE
-from tests.support.browser import browser
+from tests.support.browser import browser, fits_a_phone, shoot
 from tests.support.hubserver import HubServer, Sink, wait_for
 from tests.support.signin import sign_in, sign_in_link
 
@@ -75,6 +75,8 @@ def test_a_post_written_on_the_web_is_held_noticed_approved_on_the_web_and_publi
         author.goto(server.web_url + "/unece-review/q/1/")
         author.click("text=Write a contribution on the web")
         assert serious_accessibility_issues(author) == []
+        assert fits_a_phone(author)
+        shoot(author, "write-390")
         author.fill("#name", "Ana Pérez")
         author.fill("#subject", SUBJECT)
         author.fill("#body", "Des guichets uniques dans chaque ville.\nПривет, 你好.")
@@ -98,6 +100,8 @@ def test_a_post_written_on_the_web_is_held_noticed_approved_on_the_web_and_publi
         moderator.goto(server.web_url + "/unece-review/moderation/")
         held = moderator.locator(f"#held-{post['id']}")
         assert serious_accessibility_issues(moderator) == []
+        assert fits_a_phone(moderator)  # a moderator decides from a phone
+        shoot(moderator, "moderation-390")
         assert SUBJECT in held.inner_text() and "rapport é.pdf" in held.inner_text()
         assert "first post from this sender" in held.inner_text()
         before = len(sink.messages)
