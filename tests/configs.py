@@ -107,3 +107,18 @@ def phases(*spans: tuple[str, object, object, list[int]]) -> str:
 
 def _toml_when(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(value, "strftime") else str(value)
+
+
+# Review by several moderators (issue 16): two approvals, one from each group; `more` adds to the rule.
+MIA, IVANA, OLA, SAM = "mia@un.example", "ivana@un.example", "ola@ngo.example", "sam@academia.example"
+
+
+def review_space(more: str = "") -> str:
+    return f"""
+[[spaces]]
+slug = "practices"
+title = "Practices"
+moderators = ["{MIA}", "{IVANA}", "{OLA}", "{SAM}"]
+moderator_groups = {{ un = ["{MIA}", "{IVANA}"], others = ["{OLA}", "{SAM}"] }}
+review = {{ approvals = 2, from_groups = ["un", "others"]{more} }}
+"""

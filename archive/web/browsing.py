@@ -84,24 +84,11 @@ def thread(request: Request) -> Response:
         row, post = archive.post_of(session, request)
         nodes = reading.thread_of(session, post)
         posts = [node.post for node, _ in nodes if node.post]
-        asked = session.get(Question, post.question_id) if post.question_id else None
         before, after = thread_list.neighbours(session, row.id, post.question_id, post.thread_id or post.id)
         language = archive.language(request, row.languages)
+        shown = _around_posts(archive, session, request, row, post, posts, language)
         return archive.render(
-            request,
-            "thread.html",
-            language,
-            space=row,
-            root=post,
-            nodes=nodes,
-            parents=reading.parents_of(session, posts),
-            organisations=thread_list.organisations_shown(session, row.id, posts),
-            translations=translations_in(session, [p.id for p in posts], language),
-            question=asked,
-            before=before,
-            after=after,
-            reply_address=archive.reply_address(row, asked),
-            web_reply=_web_reply(archive, session, request, row),
+            request, "thread.html", language, root=post, nodes=nodes, before=before, after=after, **shown
         )
 
 
@@ -109,22 +96,25 @@ def message(request: Request) -> Response:
     archive = archive_of(request)
     with session_scope(archive.engine) as session:
         row, post = archive.post_of(session, request)
-        asked = session.get(Question, post.question_id) if post.question_id else None
         language = archive.language(request, row.languages)
-        return archive.render(
-            request,
-            "message.html",
-            language,
-            space=row,
-            post=post,
-            parents=reading.parents_of(session, [post]),
-            organisations=thread_list.organisations_shown(session, row.id, [post]),
-            translations=translations_in(session, [post.id], language),
-            root=reading.thread_root(session, post),
-            question=asked,
-            reply_address=archive.reply_address(row, asked),
-            web_reply=_web_reply(archive, session, request, row),
-        )
+        shown = _around_posts(archive, session, request, row, post, [post], language)
+        root = reading.thread_root(session, post)
+        return archive.render(request, "message.html", language, post=post, root=root, **shown)
+
+
+def _around_posts(archive: Archive, session, request: Request, row, post, posts: list, language: str) -> dict:
+    """What a thread or message page shows around its posts: their parents, organisations and
+    translations, the question, where a reply by mail goes and whether one may reply on the web."""
+    asked = session.get(Question, post.question_id) if post.question_id else None
+    return {
+        "space": row,
+        "question": asked,
+        "parents": reading.parents_of(session, posts),
+        "organisations": thread_list.organisations_shown(session, row.id, posts),
+        "translations": translations_in(session, [p.id for p in posts], language),
+        "reply_address": archive.reply_address(row, asked),
+        "web_reply": _web_reply(archive, session, request, row),
+    }
 
 
 def _takes_new_threads(part) -> bool:

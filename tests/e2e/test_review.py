@@ -7,21 +7,13 @@ import json
 
 import pytest
 
+from tests.configs import IVANA, MIA, OLA, SAM, review_space
 from tests.e2e.test_moderation import ANA, send, wait_mail
 from tests.e2e.test_moderation import mail_to as mail_to_about
 from tests.moderation_helpers import body, flat, reply
 from tests.support.hubserver import HubServer, wait_for
 
-MIA, IVANA, OLA, SAM = "mia@un.example", "ivana@un.example", "ola@ngo.example", "sam@academia.example"
 MODERATORS = (MIA, IVANA, OLA, SAM)
-PRACTICES = f"""
-[[spaces]]
-slug = "practices"
-title = "Practices"
-moderators = ["{MIA}", "{IVANA}", "{OLA}", "{SAM}"]
-moderator_groups = {{ un = ["{MIA}", "{IVANA}"], others = ["{OLA}", "{SAM}"] }}
-review = {{ approvals = 2, from_groups = ["un", "others"] }}
-"""
 
 
 def contribution(n: int, subject: str) -> bytes:
@@ -33,7 +25,7 @@ def contribution(n: int, subject: str) -> bytes:
 
 @pytest.fixture()
 def server(tmp_path, sink, database):
-    hub = HubServer(tmp_path, sink.port, database=database, extra=PRACTICES).start()
+    hub = HubServer(tmp_path, sink.port, database=database, extra=review_space()).start()
     yield hub
     hub.stop()
 

@@ -20,20 +20,11 @@ from moderation.outcomes import Outcome
 from moderation.reviews import state_of
 from moderation.sentences import describe
 from moderation.trust import is_trusted
-from tests.configs import make_settings
+from tests.configs import IVANA, MIA, OLA, SAM, make_settings, review_space
 from tests.moderation_helpers import body, flat, outbox
 
 NOW = dt.datetime(2024, 1, 20, 10, tzinfo=dt.UTC)
-MIA, IVANA, OLA, SAM = "mia@un.example", "ivana@un.example", "ola@ngo.example", "sam@academia.example"
 EVERYONE = (MIA, IVANA, OLA, SAM)
-PRACTICES = f"""
-[[spaces]]
-slug = "practices"
-title = "Practices"
-moderators = ["{MIA}", "{IVANA}", "{OLA}", "{SAM}"]
-moderator_groups = {{ un = ["{MIA}", "{IVANA}"], others = ["{OLA}", "{SAM}"] }}
-review = {{ approvals = 2, from_groups = ["un", "others"]{{more}} }}
-"""
 POST = (
     "From: Ana Pérez <ana@ngo.example>\r\nSubject: Our practice\r\nMessage-ID: <p1@ngo.example>\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n\r\nCity-level one-stop shops.\r\n"
@@ -63,7 +54,7 @@ def test_state_counts_what_is_still_possible():
 
 class Flow:
     def __init__(self, tmp_path, database, more: str = "") -> None:
-        extra = PRACTICES.replace("{more}", more)
+        extra = review_space(more)
         self.hub = open_hub(make_settings(tmp_path, database=database, extra=extra))
         self.worker = Worker(self.hub.settings, self.hub.engine, self.hub.spool, clock=lambda: NOW)
         envelope = Envelope(
